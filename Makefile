@@ -1,0 +1,61 @@
+# Taizhang — the two commands that matter: `make run` and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run install test lint format bench assets system-deps migrations-check clean serve
+
+## make run: install everything, migrate, load the demo and serve on http://127.0.0.1:8000
+run: install
+	$(BIN)/taizhang migrate --noinput
+	$(BIN)/taizhang demo
+	$(BIN)/taizhang runserver $(HOST):$(PORT)
+
+## make test: install, add the Debian packages the tests need, lint, check migrations, run every test
+test: install system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/taizhang makemigrations --check --dry-run
+	$(BIN)/pytest
+
+install: $(VENV)/.installed static/vendor/.installed
+
+$(VENV)/.installed: pyproject.toml requirements/constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements/constraints.txt -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/.installed: node_modules/.installed scripts/vendor_assets.sh
+	sh scripts/vendor_assets.sh
+	touch $@
+
+assets: static/vendor/.installed
+
+system-deps:
+	sh scripts/system_deps.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install
+	$(BIN)/taizhang makemigrations --check --dry-run
+
+## make serve: production-style server (gunicorn, static files by whitenoise)
+serve: install
+	$(BIN)/taizhang collectstatic --noinput -v0
+	$(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 3
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor staticfiles

@@ -1,0 +1,233 @@
+"""Complete settings: run with SQLite out of the box, everything else from the environment.
+
+prod.py adds hardening only; test.py adds speed only.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import dj_database_url
+
+from config.env import BASE_DIR, env_bool, env_int, env_list, env_str
+
+DEBUG = env_bool("TAIZHANG_DEBUG", True)
+# A fixed development key keeps `make run` zero-configuration; prod.py refuses to start with it.
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-7f3a9c"
+SECRET_KEY = env_str("TAIZHANG_SECRET_KEY", DEV_SECRET_KEY)
+ALLOWED_HOSTS = env_list("TAIZHANG_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("TAIZHANG_CSRF_TRUSTED_ORIGINS", [])
+
+VAR_DIR = BASE_DIR / "var"
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_bootstrap5",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "taizhang.core",
+    "taizhang.org",
+    "taizhang.accounts",
+    "taizhang.campaigns",
+    "taizhang.study",
+    "taizhang.plans",
+    "taizhang.outreach",
+    "taizhang.rectification",
+    "taizhang.reports",
+    "taizhang.imports",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "taizhang.accounts.middleware.PasswordPolicyMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "taizhang.core.middleware.RequestContextMiddleware",
+    # Last, so it sees the outcome of the login attempt the views above produced.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "taizhang.core.context_processors.navigation",
+            ],
+            "builtins": ["taizhang.core.templatetags.taizhang_tags"],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+# TAIZHANG_DATABASE_URL: sqlite:///path or postgres://user@host:port/name. SQLite runs in WAL mode
+# with IMMEDIATE transactions so concurrent writers queue on the busy timeout instead of failing
+# with "database is locked" (see the reliability notes in the security checklist, REL-LOAD-02).
+VAR_DIR.mkdir(exist_ok=True)
+DATABASE_URL = env_str("TAIZHANG_DATABASE_URL", f"sqlite:///{VAR_DIR / 'taizhang.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("TAIZHANG_CONN_MAX_AGE", 0))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA secure_delete=ON; PRAGMA cache_size=-64000; PRAGMA temp_store=MEMORY;"
+        ),
+    }
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+# --- Authentication (等保 8.1.4.1) ---------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "taizhang.accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "taizhang.accounts.validators.ContextWordValidator"},
+]
+PASSWORD_MAX_AGE_DAYS = env_int("TAIZHANG_PASSWORD_MAX_AGE_DAYS", 90)
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Lockout: 5 failures lock the account for 30 minutes; the address limit is higher so one mistyping
+# colleague behind the bureau's shared NAT address cannot lock everyone else out.
+AXES_FAILURE_LIMIT = env_int("TAIZHANG_LOCKOUT_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TAIZHANG_LOCKOUT_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+AXES_ENABLED = env_bool("TAIZHANG_AXES_ENABLED", True)
+TAIZHANG_ADDRESS_FAILURE_LIMIT = env_int("TAIZHANG_ADDRESS_FAILURE_LIMIT", 50)
+# axes locks by account; the per-address limit has its own, higher threshold (above), so axes' own
+# warning about not locking by address does not apply.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Idle timeout of 30 minutes: the cookie age slides forward with every request.
+SESSION_COOKIE_AGE = env_int("TAIZHANG_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+TAIZHANG_SESSION_ABSOLUTE_SECONDS = env_int("TAIZHANG_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
+TAIZHANG_REQUIRE_OTP_FOR = env_list("TAIZHANG_REQUIRE_OTP_FOR", [])  # e.g. "admin,leader"
+OTP_TOTP_ISSUER = "台账"
+
+# --- Personal data (等保 8.1.4.8 / PIPL) ---------------------------------------------------------
+# Key for the ID-number and phone columns. Development derives one from the dev secret; prod.py
+# requires an explicit key so a leaked database dump stays unreadable.
+TAIZHANG_FIELD_KEY = env_str("TAIZHANG_FIELD_KEY", "")
+
+# --- I18N ----------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+FORMAT_MODULE_PATH = ["config.formats"]
+
+# --- Static and uploaded files ------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Uploads live outside any served folder; they are only ever streamed by permission-checked views.
+MEDIA_ROOT = env_str("TAIZHANG_MEDIA_ROOT", str(VAR_DIR / "media"))
+# No URL pattern serves this prefix (files go through core.views.attachment_download); it is set
+# only because Django's test live server expects a string here.
+MEDIA_URL = "/_media-not-served/"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+TAIZHANG_UPLOAD_MAX_BYTES = env_int("TAIZHANG_UPLOAD_MAX_MB", 20) * 1024 * 1024
+TAIZHANG_IMPORT_MAX_BYTES = env_int("TAIZHANG_IMPORT_MAX_MB", 30) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+# --- Security headers that are safe everywhere; prod.py adds HTTPS-only ones ---------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the meta tag, not the cookie.
+
+# Content Security Policy: every script is a file served by the app itself (no inline script, no
+# outside host). Styles allow inline attributes because Bootstrap components and ECharts set them.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
+
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("TAIZHANG_LOG_LEVEL", "WARNING")},
+}
+
+# How many days without a study activity make a branch "silent" (静默支部).
+TAIZHANG_SILENT_DAYS = env_int("TAIZHANG_SILENT_DAYS", 30)
+# Days before a deadline at which an open item turns yellow.
+TAIZHANG_YELLOW_DAYS = env_int("TAIZHANG_YELLOW_DAYS", 3)
+
+# django-bootstrap5 renders forms only; its CDN tags are never used (assets come from static/vendor).
+BOOTSTRAP5 = {
+    "css_url": None,
+    "javascript_url": None,
+    "set_placeholder": False,
+    "required_css_class": "required",
+    "error_css_class": "is-invalid",
+}

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import importlib
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from taizhang.core.access import Cap, get_object_in_scope, scope_for
+from taizhang.core.audit import audit
+from taizhang.core.models import Attachment
+
+# Apps that contribute panels to the home page, in display order. A module that does not exist
+# yet is skipped; each exposes home_panels(request, campaign) -> list[dict(template, context)].
+HOME_PANEL_MODULES = (
+    "taizhang.campaigns.panels",
+    "taizhang.plans.panels",
+    "taizhang.rectification.panels",
+    "taizhang.study.panels",
+    "taizhang.outreach.panels",
+    "taizhang.reports.panels",
+    "taizhang.org.panels",
+)
+
+
+def _panels(request: HttpRequest, campaign) -> list[dict]:  # noqa: ANN001
+    panels: list[dict] = []
+    for name in HOME_PANEL_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        panels.extend(module.home_panels(request, campaign))
+    return panels
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    from taizhang.campaigns.selectors import campaign_for_request
+
+    campaign = campaign_for_request(request)
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "core/home.html",
+        {"campaign": campaign, "panels": _panels(request, campaign), "roles": scope.role_names},
+    )
+
+
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """Stream an uploaded file after checking that the user may see the record it belongs to."""
+    attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
+    model = attachment.content_type.model_class()
+    cap = getattr(model, "scope_view_cap", Cap.VIEW)
+    owner_qs = model._default_manager.all()
+    get_object_in_scope(request.user, owner_qs, view=cap, pk=attachment.object_id)
+    inline = request.GET.get("inline") == "1" and attachment.is_image
+    audit("download", obj=attachment, detail={"name": attachment.original_name})
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.original_name,
+        content_type=attachment.mime_type,
+    )
+    # User content never runs as a page of ours, even if a browser sniffs it as HTML.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

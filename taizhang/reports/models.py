@@ -1,0 +1,53 @@
+"""Generated reports with their figures frozen, and users' saved draft-filling templates."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from taizhang.core.access import Cap, ScopedQuerySet
+from taizhang.core.models import TimeStampedModel
+
+
+class Report(TimeStampedModel):
+    """A generated summary report. `figures` freezes {metric key: {"value": v, "ids": [...]}} at
+    generation time so the report page can show drift against the live records."""
+
+    campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.PROTECT, related_name="reports")
+    org = models.ForeignKey(
+        "org.Organization", verbose_name="范围", on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField("标题", max_length=200)
+    file = models.FileField(upload_to="reports/%Y/%m/", max_length=255)
+    figures = models.JSONField(default=dict)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_view_cap = Cap.VIEW_INTERNAL
+
+    class Meta:
+        verbose_name = verbose_name_plural = "总结报告"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class FillTemplate(TimeStampedModel):
+    """A user's draft with its confirmed placeholder → metric mapping, reusable next time."""
+
+    org = models.ForeignKey(
+        "org.Organization", verbose_name="单位", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField("模板名称", max_length=200)
+    source_name = models.CharField("原文件名", max_length=255)
+    file = models.FileField(upload_to="drafts/%Y/%m/", max_length=255)
+    mapping = models.JSONField(default=list)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_view_cap = Cap.VIEW_INTERNAL
+
+    class Meta:
+        verbose_name = verbose_name_plural = "文稿模板"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
