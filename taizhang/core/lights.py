@@ -67,6 +67,12 @@ class LitModel(models.Model):
 
     light_deadline_field = "deadline"
     light_closed_q = Q(status="done")
+    # For the 督办 lists (red/yellow by unit and by responsible leader): the field naming the unit,
+    # the responsible leader (a Member FK path, or None when the model has only a text owner) and
+    # the title shown in lists.
+    light_org_field = "org"
+    light_leader_field: str | None = None
+    light_title_field = "title"
 
     light = models.CharField(
         "红黄绿灯", max_length=8, choices=Light.choices, default=Light.GREEN, db_index=True

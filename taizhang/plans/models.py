@@ -24,6 +24,7 @@ class PlanTask(TimeStampedModel, LitModel):
 
     light_deadline_field = "planned_end"
     light_closed_q = Q(status="done")
+    light_leader_field = "lead_leader"
 
     campaign = models.ForeignKey(
         "campaigns.Campaign",

@@ -51,6 +51,8 @@ class Problem(TimeStampedModel, LitModel):
 
     light_deadline_field = "deadline"
     light_closed_q = Q(status="closed")
+    light_leader_field = "responsible_leader"
+    light_title_field = "description"
 
     campaign = models.ForeignKey(
         "campaigns.Campaign",
@@ -149,6 +151,9 @@ class Measure(TimeStampedModel, LitModel):
 
     light_deadline_field = "deadline"
     light_closed_q = Q(status="done")
+    light_org_field = "problem__org"
+    light_leader_field = "problem__responsible_leader"
+    light_title_field = "content"
 
     problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="measures")
     content = models.TextField("措施内容")
