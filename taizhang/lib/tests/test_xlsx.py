@@ -21,7 +21,12 @@ def test_xlsxwriter_rows_keep_hostile_text_as_text():
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True})
     sheet = book.add_worksheet()
-    xlsxwriter_write_row(sheet, 0, [*HOSTILE, 3, date(2023, 9, 5), None, True])
+    xlsxwriter_write_row(
+        sheet,
+        0,
+        [*HOSTILE, 3, date(2023, 9, 5), None, True],
+        date_format=book.add_format({"num_format": "yyyy-mm-dd"}),
+    )
     book.close()
     assert "<f>" not in _sheet_xml(out.getvalue())
     ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
