@@ -9,6 +9,14 @@ from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="taizhang-test-media-")
+# SQLite tests run on a temporary file, not Django's shared-cache in-memory database: shared cache
+# answers concurrent writers with "database table is locked" at once instead of waiting on the busy
+# timeout, so tests that race real concurrent requests (rectification sign-off) need a file, exactly
+# as production runs. pytest-django appends the xdist worker suffix to this name.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.mkdtemp(prefix="taizhang-test-db-"), "test.sqlite3")
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

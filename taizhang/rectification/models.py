@@ -9,8 +9,10 @@ two reviewers acting at once cannot both win (select_for_update does nothing on 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from taizhang.core.access import Cap, ScopedQuerySet
 from taizhang.core.lights import LitModel
@@ -88,6 +90,15 @@ class Problem(TimeStampedModel, LitModel):
         "状态", max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
     )
     closed_on = models.DateField("销号日期", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="销号审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     submit_note = models.TextField("申请销号说明", blank=True)
     version = models.PositiveIntegerField(default=0, editable=False)
     # Where it was found: a meeting (study activity), a research visit or one of its findings.
@@ -119,13 +130,21 @@ class Problem(TimeStampedModel, LitModel):
         ordering = ["code", "id"]
         constraints = [
             # 问题编号 is the import's natural key, unique within a campaign.
-            models.UniqueConstraint(fields=["campaign", "code"], name="rect_problem_code_unique"),
             models.UniqueConstraint(
-                fields=["code"], condition=Q(campaign=None), name="rect_problem_code_nocampaign"
+                fields=["campaign", "code"],
+                name="rect_problem_code_unique",
+                violation_error_message="该学习教育中已有相同编号的问题",
+            ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(campaign=None),
+                name="rect_problem_code_nocampaign",
+                violation_error_message="已有相同编号的问题",
             ),
             models.CheckConstraint(
                 condition=~Q(status="closed") | Q(closed_on__isnull=False),
                 name="rect_problem_closed_has_date",
+                violation_error_message="已销号的问题须有销号日期",
             ),
         ]
         indexes = [
@@ -136,12 +155,20 @@ class Problem(TimeStampedModel, LitModel):
     def __str__(self) -> str:
         return f"{self.code} {self.description[:30]}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("rectification:problem_detail", args=[self.pk])
+
     def is_closed_for_light(self) -> bool:
         return self.status == self.Status.CLOSED
 
     @property
     def is_locked(self) -> bool:
         return self.status == self.Status.CLOSED
+
+    @property
+    def is_editable(self) -> bool:
+        """Fields, measures and evidence change only before submission (待审核 is frozen for the reviewer)."""
+        return self.status in (self.Status.OPEN, self.Status.IN_PROGRESS)
 
 
 class Measure(TimeStampedModel, LitModel):
@@ -150,7 +177,9 @@ class Measure(TimeStampedModel, LitModel):
         DONE = "done", "已完成"
 
     light_deadline_field = "deadline"
-    light_closed_q = Q(status="done")
+    # A pending measure of a signed-off problem (submitted with a written reason) is not overdue:
+    # closed items are never red.
+    light_closed_q = Q(status="done") | Q(problem__status="closed")
     light_org_field = "problem__org"
     light_leader_field = "problem__responsible_leader"
     light_title_field = "content"
@@ -174,15 +203,21 @@ class Measure(TimeStampedModel, LitModel):
         indexes = [models.Index(fields=["problem", "status"], name="rect_measure_problem_idx")]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="done") | Q(done_on__isnull=False), name="rect_measure_done_has_date"
+                condition=~Q(status="done") | Q(done_on__isnull=False),
+                name="rect_measure_done_has_date",
+                violation_error_message="已完成的措施须有完成日期",
             ),
         ]
 
     def __str__(self) -> str:
         return self.content[:40]
 
+    def get_absolute_url(self) -> str:
+        # problem_id, not problem: lists of measures (the 督办 page) link without loading each problem.
+        return reverse("rectification:problem_detail", args=[self.problem_id]) + f"#measure-{self.pk}"
+
     def is_closed_for_light(self) -> bool:
-        return self.status == self.Status.DONE
+        return self.status == self.Status.DONE or self.problem.status == Problem.Status.CLOSED
 
 
 class Institution(TimeStampedModel):
@@ -225,3 +260,6 @@ class Institution(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("rectification:institution_detail", args=[self.pk])
