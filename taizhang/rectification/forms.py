@@ -157,7 +157,11 @@ class ProblemForm(StyledFormMixin, forms.ModelForm):
 
 
 class ProblemFilterForm(StyledFormMixin, forms.Form):
-    q = forms.CharField(label="搜索", required=False)
+    q = forms.CharField(
+        label="搜索",
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "编号、描述、责任人或部门"}),
+    )
     status = forms.ChoiceField(
         label="状态", required=False, choices=[("", "全部状态"), *Problem.Status.choices]
     )
@@ -326,7 +330,9 @@ class InstitutionForm(StyledFormMixin, forms.ModelForm):
 
 
 class InstitutionFilterForm(StyledFormMixin, forms.Form):
-    q = forms.CharField(label="搜索", required=False)
+    q = forms.CharField(
+        label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "制度名称、文号或内容"})
+    )
     kind = forms.ChoiceField(
         label="类型", required=False, choices=[("", "全部类型"), *Institution.Kind.choices]
     )

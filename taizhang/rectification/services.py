@@ -472,7 +472,9 @@ def problem_update(
         require(actor, Cap.RECORD, data["org"])
     if problem.status not in EDITABLE:
         raise RectificationError(_locked_message(problem))
-    before = {name: _display(problem, name) for name in PROBLEM_EDIT_FIELDS}
+    # Compare with the stored row: a ModelForm has already written the new values onto `problem`.
+    stored = Problem.objects.get(pk=problem.pk)
+    before = {name: _display(stored, name) for name in PROBLEM_EDIT_FIELDS}
     for name in PROBLEM_EDIT_FIELDS:
         if name in data:
             value = data[name]
@@ -574,7 +576,8 @@ def measure_create(
 def measure_update(*, measure: Measure, data: dict[str, Any], actor: Any) -> Measure:
     problem = measure.problem
     require(actor, Cap.RECORD, problem.org)
-    before = {name: _display(measure, name) for name in MEASURE_FIELDS}
+    stored = Measure.objects.get(pk=measure.pk)
+    before = {name: _display(stored, name) for name in MEASURE_FIELDS}
     for name in MEASURE_FIELDS:
         if name in data and not (name == "order" and data[name] is None):
             value = data[name]
