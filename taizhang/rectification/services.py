@@ -229,10 +229,7 @@ def _transition(
     updates: dict | None = None,
 ) -> Problem:
     t = TRANSITIONS[action]
-    require(actor, t.cap, problem.org)
-    expected = problem.version if expected_version is None else expected_version
-    if problem.status != t.source and problem.version == expected:
-        raise RectificationError(STATE_REFUSED.format(state=problem.get_status_display(), action=t.label))
+    expected = _precheck(problem, t, actor=actor, expected_version=expected_version)
     with transaction.atomic():
         updated = Problem.objects.filter(pk=problem.pk, status=t.source, version=expected).update(
             status=t.target, version=F("version") + 1, updated_at=timezone.now(), **(updates or {})
@@ -263,6 +260,21 @@ def _transition(
     if not updated:
         raise _conflict(problem.pk, expected_status=t.source, actor=actor, action=action)
     return problem
+
+
+def _precheck(problem: Problem, t: Transition, *, actor: Any, expected_version: int | None) -> int:
+    """Capability, then page freshness, then state — before any reason or evidence is asked for.
+
+    Returns the version the conditional update must find. A stale page is a conflict (what changed
+    matters more than the missing reason); the right page in the wrong state is refused outright.
+    """
+    require(actor, t.cap, problem.org)
+    expected = problem.version if expected_version is None else expected_version
+    if expected != problem.version:
+        raise _conflict(problem.pk, expected_status=t.source, actor=actor, action=t.action)
+    if problem.status != t.source:
+        raise RectificationError(STATE_REFUSED.format(state=problem.get_status_display(), action=t.label))
+    return expected
 
 
 def _reason(text: str, what: str) -> str:
@@ -341,6 +353,7 @@ def problem_submit(
     *, problem: Problem, actor: Any, note: str = "", expected_version: int | None = None
 ) -> Problem:
     """整改中 → 待审核. Needs every measure done with evidence, or a written reason (`note`)."""
+    _precheck(problem, TRANSITIONS["submit"], actor=actor, expected_version=expected_version)
     check = evidence_check(problem)
     note = (note or "").strip()
     if not check.complete and not note:
@@ -360,13 +373,9 @@ def problem_sign_off(
     *, problem: Problem, actor: Any, note: str = "", expected_version: int | None = None
 ) -> Problem:
     """待审核 → 已销号, by a leader over the unit (审核通过，完成一项、销号一个)."""
-    require(actor, Cap.REVIEW, problem.org)
+    _precheck(problem, TRANSITIONS["sign_off"], actor=actor, expected_version=expected_version)
     # Measures and evidence cannot change while 待审核, but check again: never closed without either.
-    if (
-        problem.status == Problem.Status.SUBMITTED
-        and not problem.submit_note.strip()
-        and not evidence_check(problem).complete
-    ):
+    if not problem.submit_note.strip() and not evidence_check(problem).complete:
         raise RectificationError(SIGN_OFF_NO_EVIDENCE)
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     return _transition(
@@ -384,7 +393,7 @@ def problem_return(
 ) -> Problem:
     """待审核 → 整改中 with the reviewer's reason (退回)."""
     t = TRANSITIONS["return"]
-    require(actor, t.cap, problem.org)
+    _precheck(problem, t, actor=actor, expected_version=expected_version)
     return _transition(
         problem, "return", actor=actor, expected_version=expected_version, note=_reason(reason, t.reason)
     )
@@ -395,7 +404,7 @@ def problem_reopen(
 ) -> Problem:
     """已销号 → 整改中: its own audited action, by a leader, with a reason."""
     t = TRANSITIONS["reopen"]
-    require(actor, t.cap, problem.org)
+    _precheck(problem, t, actor=actor, expected_version=expected_version)
     return _transition(
         problem,
         "reopen",

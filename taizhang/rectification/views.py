@@ -323,13 +323,15 @@ def problem_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
     getter = get_review_problem_for_user if t.cap == Cap.REVIEW else get_rw_problem_for_user
     problem = getter(request.user, pk)
     page = TRANSITION_PAGES[action]
+    # The reason is required by the service, after it has checked the state and the page's version.
     form = TransitionForm(
         request.POST or None,
         initial={"version": problem.version},
         note_label=page["note_label"],
-        note_required=bool(t.reason),
         prefix="return" if action == "return" and "return-version" in request.POST else None,
     )
+    if t.reason:
+        form.fields["note"].widget.attrs["required"] = True
     if request.method == "POST" and form.is_valid():
         try:
             services.problem_transition(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -91,7 +92,7 @@ def test_exactly_one_of_several_leaders_signs_off(world, reviewers, window):
         version = problem.version
         url = reverse("rectification:problem_sign_off", args=[problem.pk])
         clients = [logged_in(r) for r in reviewers]
-        responses = race([lambda c=c: c.post(url, {"version": version, "note": "同意销号"}) for c in clients])
+        responses = race([partial(c.post, url, {"version": version, "note": "同意销号"}) for c in clients])
 
         errors = [r for r in responses if isinstance(r, BaseException)]
         assert not errors, errors
@@ -120,8 +121,8 @@ def test_return_racing_sign_off_leaves_one_outcome(world, reviewers, window):
         return_url = reverse("rectification:problem_return", args=[problem.pk])
         responses = race(
             [
-                lambda: signer.post(sign_url, {"version": version}),
-                lambda: returner.post(return_url, {"return-version": version, "return-note": "材料不全"}),
+                partial(signer.post, sign_url, {"version": version}),
+                partial(returner.post, return_url, {"return-version": version, "return-note": "材料不全"}),
             ]
         )
         assert not [r for r in responses if isinstance(r, BaseException)]
