@@ -206,6 +206,9 @@ class StudyPlanForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, user: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
+        if not scope_for(user).has_any(Cap.RECORD):
+            # A member without a recording role makes only their own personal plan.
+            self.fields["level"].choices = [(StudyPlan.Level.PERSONAL, StudyPlan.Level.PERSONAL.label)]
         self.fields["org"].queryset = org_choices_for_user(user=user, cap=Cap.RECORD).filter(
             path__startswith=campaign.org.path
         )

@@ -127,7 +127,8 @@ def task_create(request: HttpRequest) -> HttpResponse:
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_task_for_user(request.user, pk)
     day = today()
-    can_record = scope_for(request.user).can(Cap.RECORD, task.org)
+    scope = scope_for(request.user)
+    can_record = scope.can(Cap.RECORD, task.org)
     context: dict[str, Any] = {
         "task": task,
         "light": task.current_light,
@@ -138,6 +139,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": selectors.task_history(task),
         "light_history": selectors.light_history(task, today=day),
         "can_record": can_record,
+        # A task of a unit above the user's is published to them, its files are not (downloads
+        # follow the unit's scope, core.views.attachment_download).
+        "can_download": scope.can(Cap.VIEW, task.org),
         "today": day,
     }
     if can_record:
@@ -237,11 +241,8 @@ def task_close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     task = get_rw_task_for_user(request.user, pk)
-    form = TaskReopenForm(request.POST)
     try:
-        services.task_reopen(
-            task=task, actor=request.user, reason=form.data.get("reason", "") if form.is_bound else ""
-        )
+        services.task_reopen(task=task, actor=request.user, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
         _errors(request, exc)
     else:
