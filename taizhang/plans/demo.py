@@ -252,7 +252,8 @@ def _evidence_png(seed: int) -> SimpleUploadedFile:
 
 
 def _find_activity(activities: list[tuple], code: str, task_org: Organization, start: date, end: date) -> Any:
-    """The campaign's recorded activity of this type nearest the task's days (within a week of them)."""
+    """The campaign's recorded activity of this type nearest the task's days (within a week of them),
+    one held by the task's own unit before one of a unit below it."""
     best = None
     for activity_id, activity_code, day, path in activities:
         if activity_code != code or not path.startswith(task_org.path):
@@ -260,8 +261,9 @@ def _find_activity(activities: list[tuple], code: str, task_org: Organization, s
         if day < start - timedelta(days=7) or day > end + timedelta(days=7):
             continue
         distance = 0 if start <= day <= end else min(abs((day - start).days), abs((day - end).days))
-        if best is None or distance < best[0]:
-            best = (distance, activity_id, day)
+        rank = (path != task_org.path, distance, day, activity_id)
+        if best is None or rank < best[0]:
+            best = (rank, activity_id, day)
     return best
 
 

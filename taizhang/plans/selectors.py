@@ -160,20 +160,26 @@ def calendar_weeks(
             placed = _clip(phase.start_date, phase.end_date, monday)
             if placed:
                 week.phases.append(PhaseBand(phase, phase_index[phase.pk] % 6, *placed))
-        for task in tasks:
-            placed = _clip(task.planned_start, task.planned_end, monday)
+        weeks.append(week)
+        monday += timedelta(days=7)
+    # Each task goes only to the weeks it touches (tasks are in planned_start order already).
+    first = weeks[0].start if weeks else campaign.start_date
+    for task in tasks:
+        index = max((week_start(task.planned_start) - first).days // 7, 0)
+        while index < len(weeks) and weeks[index].start <= task.planned_end:
+            week = weeks[index]
+            placed = _clip(task.planned_start, task.planned_end, week.start)
             if placed:
                 week.segments.append(
                     Segment(
                         task=task,
                         col=placed[0],
                         span=placed[1],
-                        continues_before=task.planned_start < monday,
-                        continues_after=task.planned_end > sunday,
+                        continues_before=task.planned_start < week.start,
+                        continues_after=task.planned_end > week.end,
                     )
                 )
-        weeks.append(week)
-        monday += timedelta(days=7)
+            index += 1
     return weeks
 
 

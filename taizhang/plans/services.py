@@ -553,7 +553,8 @@ def template_save(
     own_types = list(ActivityType.objects.filter(campaign=campaign).order_by("sort_order", "id"))
     required_codes = sorted({t.required_type.code for t in tasks if t.required_type_id})
     committee_plan = (
-        StudyPlan.objects.filter(campaign=campaign, level=StudyPlan.Level.COMMITTEE, org=campaign.org)
+        StudyPlan.objects.filter(campaign=campaign, org=campaign.org)
+        .exclude(level=StudyPlan.Level.PERSONAL)
         .prefetch_related("items__activity_type")
         .first()
     )
@@ -694,8 +695,11 @@ def template_apply(
             actor=actor,
         )
     items = data.get("study_plan_items", [])
-    if items and org.kind in LEVEL_KINDS[StudyPlan.Level.COMMITTEE]:
-        plan = studyplan_create(campaign=campaign, level=StudyPlan.Level.COMMITTEE, org=org, actor=actor)
+    if items:
+        # The running unit's own plan: the committee's, or a branch's when a branch runs the campaign.
+        committee = org.kind in LEVEL_KINDS[StudyPlan.Level.COMMITTEE]
+        level = StudyPlan.Level.COMMITTEE if committee else StudyPlan.Level.GROUP
+        plan = studyplan_create(campaign=campaign, level=level, org=org, actor=actor)
         StudyPlanItem.objects.bulk_create(
             StudyPlanItem(
                 plan=plan,

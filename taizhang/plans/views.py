@@ -501,7 +501,12 @@ def studyplan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "counts": selectors.studyplan_counts(plan, today=day),
             "history": events_for(plan, limit=10),
             "can_edit": can_edit,
-            "item_form": ItemForm(campaign=plan.campaign) if can_edit else None,
+            "item_form": ItemForm(
+                campaign=plan.campaign,
+                initial={"form": "self" if plan.level == StudyPlan.Level.PERSONAL else "concentrated"},
+            )
+            if can_edit
+            else None,
             "window": matching.MATCH_WINDOW_DAYS,
             "today": day,
         },
