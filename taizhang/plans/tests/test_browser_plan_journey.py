@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from taizhang.core.tests.factories import PASSWORD, make_campaign
 from taizhang.plans.models import PlanTask
@@ -24,6 +25,7 @@ def test_a_yellow_task_is_closed_by_linking_an_activity(world, types, page, logi
         end_date=today + timedelta(days=60),
     )
     make_activity(world, types, campaign=running, date=today - timedelta(days=1), topic="学习新修订的党章")
+    make_activity(world, types, campaign=running, date=today - timedelta(days=8), topic="交流调研体会")
 
     login(page, "t_sec_a", PASSWORD)
     page.goto("/plans/calendar/")
@@ -40,6 +42,9 @@ def test_a_yellow_task_is_closed_by_linking_an_activity(world, types, page, logi
     assert page.locator(".task-light [data-light]").get_attribute("data-light") == "yellow"
     assert page.locator("[data-status]").first.get_attribute("data-status") == "not_started"
 
+    assert page.locator(".candidate").count() == 2
+    page.fill("#id_q", "党章")  # the list narrows as the secretary types
+    expect(page.locator(".candidate")).to_have_count(1)
     candidate = page.locator(".candidate", has_text="学习新修订的党章")
     candidate.locator("button", has_text="关联并完成").click()
 
