@@ -285,8 +285,11 @@ def task_link(
     audit("update", obj=task, user=_user(actor), detail={"link": kind.key, "object_id": obj.pk})
     if close and task.status != PlanTask.Status.DONE:
         record_day = kind.date_of(obj)
-        day = done_on or (record_day if record_day and record_day <= local_today() else None)
-        task_close(task=task, actor=actor, done_on=day, note=f"已关联{kind.label}“{title}”")
+        day = _check_done_on(done_on or (record_day if record_day and record_day <= local_today() else None))
+        # The record is the evidence: no written closing note, so removing the link reopens the task.
+        _transition(
+            task, to=PlanTask.Status.DONE, actor=actor, note=f"已关联{kind.label}“{title}”", done_on=day
+        )
     return link
 
 

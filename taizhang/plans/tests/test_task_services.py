@@ -158,14 +158,19 @@ def test_removing_the_only_link_reopens_a_task_closed_by_it(world, types):
     task = make_task(world)
     activity = make_activity(world, types)
     link = services.task_link(task=task, obj=activity, actor=world.secretary_a, close=True)
-    task.refresh_from_db()
-    # Closing by a link writes an automatic note, so only a hand-written note keeps the task done.
-    task.closing_note = ""
-    task.save(update_fields=["closing_note"])
     services.task_unlink(link=link, actor=world.secretary_a)
     task.refresh_from_db()
     assert task.status == PlanTask.Status.IN_PROGRESS
     assert task.done_on is None
+
+
+def test_a_task_closed_on_its_written_note_stays_done_without_links(world, types):
+    task = make_task(world)
+    link = services.task_link(task=task, obj=make_activity(world, types), actor=world.secretary_a)
+    services.task_close(task=task, actor=world.secretary_a, note="会议纪要已归档")
+    services.task_unlink(link=link, actor=world.secretary_a)
+    task.refresh_from_db()
+    assert task.status == PlanTask.Status.DONE
 
 
 def test_reopening_needs_a_reason_and_is_recorded(world):
