@@ -119,5 +119,25 @@
     });
   }
 
+  // A campaign's own books and activity types are offered only while that campaign is chosen
+  // (the server refuses them otherwise); hidden books are unticked.
+  var campaignSelect = document.getElementById("id_campaign");
+  function followCampaign() {
+    var chosen = campaignSelect ? campaignSelect.value : "";
+    form.querySelectorAll(".materials-list [data-campaign]").forEach(function (item) {
+      var on = item.dataset.campaign === chosen;
+      item.hidden = !on;
+      if (!on) { item.querySelector("input").checked = false; }
+    });
+    form.querySelectorAll("#id_type option[data-campaign]").forEach(function (option) {
+      var on = option.dataset.campaign === chosen;
+      option.hidden = !on;
+      option.disabled = !on;
+      if (!on && option.selected) { option.selected = false; }
+    });
+  }
+  if (campaignSelect) { campaignSelect.addEventListener("change", followCampaign); }
+  followCampaign();
+
   count();
 })();

@@ -68,7 +68,20 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
+class CampaignTaggedSelect(forms.Select):
+    """Options carry data-campaign, so the page offers a campaign's own types only with that campaign."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # noqa: ANN001, ANN201
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None and getattr(instance, "campaign_id", None):
+            option["attrs"]["data-campaign"] = str(instance.campaign_id)
+        return option
+
+
 class TypeChoiceField(forms.ModelChoiceField):
+    widget = CampaignTaggedSelect
+
     def label_from_instance(self, obj: ActivityType) -> str:
         return f"{obj.name}（{obj.campaign.name}）" if obj.campaign_id else obj.name
 
@@ -346,6 +359,30 @@ class SelfStudyForm(StyledFormMixin, forms.ModelForm):
         if not (data.get("material") or "").strip() and data.get("material_ref") is None:
             self.add_error("material", "学习内容：请选择书目或填写学习内容")
         return data
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Member) -> str:
+        return f"{obj.name}（{obj.org.display_name}）"
+
+
+class SelfStudyForMemberForm(SelfStudyForm):
+    """A secretary logs self-study on a member's behalf (retired members without a login, paper notes)."""
+
+    member = MemberChoiceField(queryset=Member.objects.none(), label="党员")
+
+    class Meta(SelfStudyForm.Meta):
+        fields = ["member", *SelfStudyForm.Meta.fields]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = (
+            Member.objects.within(user, Cap.RECORD)
+            .active()
+            .select_related("org")
+            .defer("id_number", "phone", "note")
+            .order_by("org__path", "sort_order", "id")
+        )
 
 
 class SelfStudyFilterForm(StyledFormMixin, forms.Form):

@@ -21,6 +21,7 @@ urlpatterns = [
     # A member's own study; secretaries' view of self-study in scope.
     path("mine/", views.my_study, name="my_study"),
     path("self-study/", views.selfstudy_list, name="selfstudy_list"),
+    path("self-study/new/", views.selfstudy_create_for, name="selfstudy_create_for"),
     path("self-study/<int:pk>/edit/", views.selfstudy_edit, name="selfstudy_edit"),
     path("self-study/<int:pk>/delete/", views.selfstudy_delete, name="selfstudy_delete"),
     path("tallies/", views.tallies, name="tallies"),

@@ -42,6 +42,7 @@ from taizhang.study.forms import (
     MultipleFileField,
     SelfStudyFilterForm,
     SelfStudyForm,
+    SelfStudyForMemberForm,
     Sheet,
     TalliesForm,
     campaign_from_choice,
@@ -449,6 +450,29 @@ def _selfstudy_back(request: HttpRequest, entry: SelfStudy) -> str:
     return reverse("study:my_study") if own else reverse("study:selfstudy_list")
 
 
+def selfstudy_create_for(request: HttpRequest) -> HttpResponse:
+    """Log self-study on a member's behalf (secretaries for members of their units)."""
+    require_any(request.user, Cap.RECORD)
+    campaign = campaign_for_request(request)
+    form = SelfStudyForMemberForm(
+        request.POST or None,
+        user=request.user,
+        campaigns=[campaign] if campaign else None,
+        initial={"date": today(), "minutes": 30, "channel": SelfStudy.Channel.ORIGINAL},
+    )
+    if request.method == "POST" and form.is_valid():
+        member = form.cleaned_data["member"]
+        require(request.user, Cap.RECORD, member.org)
+        try:
+            services.selfstudy_create(member=member, data=form.cleaned_data, actor=request.user)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, f"已为{member.name}记录自学")
+            return redirect("study:selfstudy_list")
+    return render(request, "study/selfstudy_form.html", {"form": form, "entry": None})
+
+
 def selfstudy_list(request: HttpRequest) -> HttpResponse:
     require_any(request.user, Cap.VIEW_INTERNAL)
     choice = _campaign_choice(request)
@@ -473,6 +497,7 @@ def selfstudy_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": Paginator(qs, 30).get_page(request.GET.get("page")),
             "totals": selectors.selfstudy_totals(qs),
+            "can_record": scope_for(request.user).has_any(Cap.RECORD),
         },
     )
 

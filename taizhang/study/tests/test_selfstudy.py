@@ -191,3 +191,22 @@ def test_the_my_study_page_makes_the_same_number_of_queries_whatever_the_data(
         _entry(world.people_a[1], day=date(2023, 11, day))
     with django_assert_num_queries(len(small.captured_queries)):
         client.get(url)
+
+
+def test_a_secretary_logs_self_study_for_a_member_of_their_unit(world):
+    url = reverse("study:selfstudy_create_for")
+    data = {
+        "date": "2023-10-09",
+        "material": "读原著",
+        "minutes": "40",
+        "channel": "original",
+        "notes": "纸质心得",
+    }
+    response = _client(world.secretary_a).post(url, {**data, "member": world.people_a[4].pk})
+    assert response.status_code == 302
+    entry = SelfStudy.objects.get()
+    assert entry.member == world.people_a[4] and entry.created_by == world.secretary_a
+    # A member of another branch is not among the choices; a member may not log for others.
+    _client(world.secretary_a).post(url, {**data, "member": world.people_b[1].pk})
+    assert SelfStudy.objects.count() == 1
+    assert _client(world.member_a).get(url).status_code == 403

@@ -181,22 +181,75 @@ def test_the_tallies_page_makes_the_same_number_of_queries_whatever_the_data(
         client.get(url)
 
 
-def test_the_totals_agree_with_the_metric_catalog(world, season):
-    metrics = pytest.importorskip("taizhang.reports.metrics")
-    total = selectors.tallies_total(campaign=world.campaign, org=world.committee)
-    values = {}
-    for key in (
-        "study.activities",
-        "study.attendance",
-        "study.speakers",
-        "study.self_study.entries",
-        "study.self_study.hours",
+STUDY_KEYS = {
+    "study.activities": "activities",
+    "study.attendance": "attendance",
+    "study.expected": "expected",
+    "study.present": "present",
+    "study.attendance_rate": "rate",
+    "study.invitees": "invited",
+    "study.speakers": "speakers",
+    "study.self_study.entries": "self_entries",
+    "study.self_study.hours": "self_hours",
+}
+
+
+@pytest.mark.parametrize("scope", ["committee", "branch_a", "group_a"])
+@pytest.mark.parametrize("whole", [True, False], ids=["campaign", "all-records"])
+def test_the_totals_agree_with_the_metric_catalog(world, season, scope, whole):
+    from taizhang.reports import metrics
+
+    campaign = world.campaign if whole else None
+    org = getattr(world, scope)
+    total = selectors.tallies_total(campaign=campaign, org=org)
+    catalog = metrics.compute(campaign, org, keys=list(STUDY_KEYS))
+    assert catalog == {key: total[name] for key, name in STUDY_KEYS.items()}
+
+
+def test_the_breakdowns_agree_with_the_metric_catalog(world, season):
+    from taizhang.reports import metrics
+
+    org = world.committee
+    units = selectors.tallies_by_unit(campaign=world.campaign, org=org)
+    for key, name in (
+        ("study.activities", "activities"),
+        ("study.attendance", "attendance"),
+        ("study.speakers", "speakers"),
+        ("study.attendance_rate", "rate"),
     ):
-        values[key] = metrics.metric_value(key, campaign=world.campaign, org=world.committee)
-    assert values == {
-        "study.activities": total["activities"],
-        "study.attendance": total["attendance"],
-        "study.speakers": total["speakers"],
-        "study.self_study.entries": total["self_entries"],
-        "study.self_study.hours": total["self_hours"],
+        catalog = {
+            unit.pk: value for unit, value in metrics.breakdown(key, world.campaign, org, by="unit") if value
+        }
+        assert catalog == {row["org"].pk: row[name] for row in units if row[name]}, key
+    months = selectors.tallies_by_month(campaign=world.campaign, org=org)
+    catalog_months = dict(metrics.breakdown("study.attendance", world.campaign, org, by="month"))
+    assert catalog_months == {m["month"]: m["attendance"] for m in months}
+    types = selectors.tallies_by_type(campaign=world.campaign, org=org)
+    catalog_types = dict(metrics.breakdown("study.activities", world.campaign, org, by="type"))
+    assert catalog_types == {t["type"].name: t["activities"] for t in types if t["activities"]}
+
+
+def test_the_demo_campaign_figures_agree_with_the_metric_catalog():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from taizhang.campaigns.models import Campaign
+    from taizhang.org.models import Organization
+    from taizhang.reports import metrics
+
+    call_command("demo", stdout=StringIO())
+    campaign = Campaign.objects.get(code="zt2023b2")
+    for code in ("JDW", "JDW01", "JDW06"):
+        org = Organization.objects.get(code=code)
+        total = selectors.tallies_total(campaign=campaign, org=org)
+        assert metrics.compute(campaign, org, keys=list(STUDY_KEYS)) == {
+            key: total[name] for key, name in STUDY_KEYS.items()
+        }
+    by_type = {
+        t["type"].code: t["activities"]
+        for t in selectors.tallies_by_type(campaign=campaign, org=campaign.org)
     }
+    keys = [f"study.{code}" for code in by_type if f"study.{code}" in metrics.CATALOG]
+    assert len(keys) >= 10
+    assert metrics.compute(campaign, None, keys=keys) == {key: by_type[key[6:]] for key in keys}
