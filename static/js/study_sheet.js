@@ -119,6 +119,23 @@
     });
   }
 
+  // Choosing another unit lists its members; changes already made on the sheet are only thrown away
+  // after asking.
+  var orgSelect = document.getElementById("id_org");
+  if (orgSelect) {
+    var lastOrg = orgSelect.value;
+    orgSelect.addEventListener("change", function () {
+      var edited = rowsBox.querySelector(".is-absent, .is-speaking, .is-invited");
+      if (edited && !window.confirm("更换组织会按新组织重新生成参加人员名单，当前名单上的修改将丢失。确定吗？")) {
+        orgSelect.value = lastOrg;
+        return;
+      }
+      lastOrg = orgSelect.value;
+      htmx.ajax("GET", form.dataset.rosterUrl + "?org=" + encodeURIComponent(orgSelect.value),
+        { target: "#sheet-rows", swap: "innerHTML" });
+    });
+  }
+
   // A campaign's own books and activity types are offered only while that campaign is chosen
   // (the server refuses them otherwise); hidden books are unticked.
   var campaignSelect = document.getElementById("id_campaign");

@@ -18,7 +18,6 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
-from django.urls import reverse
 
 from taizhang.campaigns.models import Campaign
 from taizhang.campaigns.selectors import campaigns_visible_to
@@ -147,15 +146,6 @@ class ActivityForm(StyledFormMixin, forms.ModelForm):
         self.fields["campaign"].queryset = campaigns_visible_to(user=user)
         self.fields["type"].queryset = activity_types_for(campaigns=campaigns)
         self.fields["materials"].queryset = materials_for(campaigns=campaigns)
-        # Choosing the unit reloads the attendance sheet (static/js/study_sheet.js keeps counts).
-        self.fields["org"].widget.attrs.update(
-            {
-                "hx-get": reverse("study:roster"),
-                "hx-target": "#sheet-rows",
-                "hx-trigger": "change",
-                "hx-confirm": "更换组织会按新组织重新生成参加人员名单，确定吗？",
-            }
-        )
         for name in ("host", "lead_reader", "recorder"):
             self.fields[name].widget.attrs.update({"list": "unit-people", "autocomplete": "off"})
         self.fields["topic"].widget.attrs["placeholder"] = "如：学习《习近平著作选读》第一卷"

@@ -5,6 +5,7 @@ The same on a phone."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from taizhang.core.tests.factories import PASSWORD
 from taizhang.study.models import StudyActivity
@@ -84,3 +85,20 @@ def test_a_member_logs_self_study_and_sees_it(world, page, login):
     page.click(".selfstudy-form button")
     page.wait_for_selector(".alert-success")
     assert "要把群众满意作为第一标准" in page.locator(".selfstudy-entries").inner_text()
+
+
+def test_choosing_another_unit_lists_its_members_asking_before_dropping_changes(world, page, login):
+    login(page, "t_admin", PASSWORD)
+    page.goto("/study/new/")
+    expect(page.locator(".sheet-row")).to_have_count(10)  # the admin starts at the committee: everyone
+    page.select_option("#id_org", str(world.branch_b.pk))
+    expect(page.locator(".sheet-row")).to_have_count(4)
+    page.click(f"label[for=absent_{world.people_b[1].pk}]")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.select_option("#id_org", str(world.branch_a.pk))
+    assert page.locator("#id_org").input_value() == str(world.branch_b.pk)  # kept: the change was refused
+    assert page.locator(".sheet-row").count() == 4
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.select_option("#id_org", str(world.branch_a.pk))
+    expect(page.locator(".sheet-row")).to_have_count(6)
+    assert "应到 6" in page.locator(".sheet-counts").inner_text()
