@@ -10,7 +10,7 @@ then dated to when the step would have happened.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -374,7 +374,7 @@ PLANS = (
     Plan(
         "JDW02",
         "responsibility",
-        "opinions",
+        "meeting",
         "容缺受理制度执行中存在怕担责心理，对符合条件的事项不敢容缺。",
         "符合条件的事项应容尽容，建立容错免责机制。",
         "陈志强",
@@ -528,7 +528,7 @@ PLANS = (
     Plan(
         "JDW05",
         "responsibility",
-        "self_check",
+        "meeting",
         "网上办事平台“一网通办”事项覆盖率提升缓慢，部分事项只能网上预约不能网上办理。",
         "“一网通办”事项覆盖率达到95%。",
         "陈志强",
@@ -626,22 +626,22 @@ def load(ctx: DemoContext) -> None:
     from taizhang.outreach.models import ResearchVisit
     from taizhang.study.models import StudyActivity
 
-    meetings = list(
-        StudyActivity.objects.filter(campaign=campaign)
-        .filter(
-            Q(type__code__in=("seminar", "rectification_seminar", "central_group"))
-            | Q(topic__contains="研讨")
-        )
+    # Problems "found at a meeting" come from the unit's own 整改专题研讨 (or 专题研讨) when the
+    # study demo has one; the problem is then dated that day.
+    meetings: dict[int, Any] = {}
+    for activity in (
+        StudyActivity.objects.filter(campaign=campaign, type__code__in=("rectification_seminar", "seminar"))
         .select_related("org")
-        .order_by("date", "id")
-    )
+        .order_by("-type__code", "date", "id")
+    ):
+        meetings.setdefault(activity.org_id, activity)
     visits = list(
         ResearchVisit.objects.filter(campaign=campaign).select_related("org").order_by("date", "id")
     )
 
-    def found_in(items: list, plan: Plan, org: Organization) -> Any:
-        fitting = [i for i in items if org.is_under(i.org) or i.org.is_under(org)]
-        earlier = [i for i in fitting if i.date <= plan.found]
+    def visit_for(plan: Plan, org: Organization) -> Any:
+        fitting = [v for v in visits if org.is_under(v.org) or v.org.is_under(org)]
+        earlier = [v for v in fitting if v.date <= plan.found]
         return (earlier or fitting or [None])[-1]
 
     problems: list[Problem] = []
@@ -652,9 +652,10 @@ def load(ctx: DemoContext) -> None:
         unit_people = [m for m in people.values() if m.org.is_under(org) and m.name not in ("王建国",)]
         person = rng.choice(unit_people)
         extra: dict[str, Any] = {}
-        if plan.source == "meeting" and (meeting := found_in(meetings, plan, org)):
+        if plan.source == "meeting" and (meeting := meetings.get(org.pk)):
             extra["activity"] = meeting
-        if plan.source in ("research", "field_visit") and (visit := found_in(visits, plan, org)):
+            plan = replace(plan, found=meeting.date)
+        if plan.source in ("research", "field_visit") and (visit := visit_for(plan, org)):
             extra["visit"] = visit
         long_term = plan.kind == "long_term"
         if plan.outcome in ("overdue", "open"):
@@ -817,7 +818,7 @@ def load(ctx: DemoContext) -> None:
     # Institutions built or improved, linked to the problems (and their measures) they answer.
     institutions = []
     linked: dict[int, list[Problem]] = {}
-    for plan, problem in zip(PLANS, problems, strict=True):
+    for plan, problem in zip(PLANS, problems, strict=True):  # the institutions' indexes only
         for index in plan.institutions:
             linked.setdefault(index, []).append(problem)
     actor = users["admin"]

@@ -13,8 +13,7 @@ def home_panels(request: Any, campaign: Any) -> list[dict]:
     scope = scope_for(request.user)
     if not scope.has_any(Cap.VIEW_INTERNAL):
         return []
-    context = home_figures(user=request.user, campaign=campaign)
-    template = (
-        "rectification/panel_review.html" if scope.has_any(Cap.REVIEW) else "rectification/panel_unit.html"
-    )
+    reviewer = scope.has_any(Cap.REVIEW)
+    context = home_figures(user=request.user, campaign=campaign, reviewer=reviewer)
+    template = "rectification/panel_review.html" if reviewer else "rectification/panel_unit.html"
     return [{"template": template, "context": context}]

@@ -113,99 +113,102 @@ def problem_list(*, user: Any, campaign: Any, filters: ProblemFilters | None = N
     return qs.order_by("code", "id")
 
 
+# The catalog's keys behind the figures on these pages (reports.metrics is the single source of truth).
+FIGURE_KEYS = {
+    "total": "problems.total",
+    "closed": "problems.closed",
+    "rate": "problems.rate",
+    "overdue": "problems.overdue",
+    "submitted": "problems.submitted",
+    "measures_total": "measures.total",
+    "measures_done": "measures.done",
+}
+
+
+def scope_unit(user: Any) -> Organization | None:
+    """The one unit whose subtree is the user's view of internal records, or None when they hold
+    several unrelated units (then figures are counted over their scope directly)."""
+    paths = scope_for(user).paths(Cap.VIEW_INTERNAL)
+    if paths == ("/",):
+        roots = list(Organization.objects.filter(parent=None)[:2])
+        return roots[0] if len(roots) == 1 else None
+    if len(paths) != 1:
+        return None
+    return Organization.objects.filter(path=paths[0]).first()
+
+
 def problem_figures(*, user: Any, campaign: Any, org: Organization | None = None) -> dict[str, Any]:
-    """The campaign's rectification figures for the user's scope (or one unit's subtree): two queries."""
-    day = local_today()
+    """The rectification figures for the campaign and a unit's subtree (default: the user's unit).
+
+    The figures come from the metric catalog (reports.metrics.compute: one aggregate per model); the
+    status split and the red measures (lights) are this app's own. Each figure has a filtered list
+    behind it that shows exactly its rows (see _figures.html).
+    """
+    from taizhang.reports import metrics
+
+    unit = org or scope_unit(user)
+    if unit is None:
+        figures = _figures_in_scope(user=user, campaign=campaign)
+    else:
+        values = metrics.compute(campaign, unit, keys=list(FIGURE_KEYS.values()))
+        figures = {name: values[key] for name, key in FIGURE_KEYS.items()}
     problems = problems_in_scope(user=user, campaign=campaign)
     measures = measures_in_scope(user=user, campaign=campaign)
     if org is not None:
         problems = problems.in_subtree(org)
         measures = measures.in_subtree(org)
-    figures = problems.aggregate(
-        total=Count("id"),
-        open=Count("id", filter=Q(status=Problem.Status.OPEN)),
-        in_progress=Count("id", filter=Q(status=Problem.Status.IN_PROGRESS)),
-        submitted=Count("id", filter=Q(status=Problem.Status.SUBMITTED)),
-        closed=Count("id", filter=Q(status=CLOSED)),
-        overdue=Count("id", filter=~Q(status=CLOSED) & Q(deadline__lt=day)),
-    )
     figures.update(
-        measures.aggregate(
-            measures_total=Count("id"),
-            measures_done=Count("id", filter=Q(status=Measure.Status.DONE)),
-            measures_overdue=Count(
-                "id",
-                filter=Q(status=Measure.Status.PENDING) & ~Q(problem__status=CLOSED) & Q(deadline__lt=day),
-            ),
+        problems.aggregate(
+            open=Count("id", filter=Q(status=Problem.Status.OPEN)),
+            in_progress=Count("id", filter=Q(status=Problem.Status.IN_PROGRESS)),
         )
     )
-    figures["rate"] = rate(figures["closed"], figures["total"])
-    figures["measures_rate"] = rate(figures["measures_done"], figures["measures_total"])
+    figures["measures_red"] = (
+        measures.annotate(live_light=measure_light()).filter(live_light=Light.RED).count()
+    )
+    figures["unit"] = unit
     return figures
 
 
-def _subtree_count(qs: QuerySet, org_path_field: str, **conditions: Any) -> Any:
-    """Count of `qs` rows under each outer organization's subtree (for Organization.annotate)."""
-    return Coalesce(
-        Subquery(
-            qs.filter(**{f"{org_path_field}__startswith": OuterRef("path")}, **conditions)
-            .order_by()
-            .annotate(n=Func(F("pk"), function="COUNT"))
-            .values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        Value(0),
+def _figures_in_scope(*, user: Any, campaign: Any) -> dict[str, Any]:
+    """The same rules over a scope of several unrelated units (the catalog counts one subtree)."""
+    day = local_today()
+    problems = problems_in_scope(user=user, campaign=campaign)
+    figures = problems.aggregate(
+        total=Count("id"),
+        closed=Count("id", filter=Q(status=CLOSED)),
+        submitted=Count("id", filter=Q(status=Problem.Status.SUBMITTED)),
+        overdue=Count("id", filter=~Q(status=CLOSED) & Q(deadline__lt=day)),
     )
+    figures.update(
+        measures_in_scope(user=user, campaign=campaign).aggregate(
+            measures_total=Count("id"), measures_done=Count("id", filter=Q(status=Measure.Status.DONE))
+        )
+    )
+    figures["rate"] = rate(figures["closed"], figures["total"])
+    return figures
+
+
+UNIT_KEYS = ("total", "closed", "rate", "submitted", "overdue", "measures_total", "measures_done")
 
 
 def unit_rows(*, user: Any, campaign: Any, parent: Organization | None = None) -> dict[str, Any]:
-    """Figures for each unit under `parent` (default: the user's top units), each counting its subtree.
+    """The catalog's figures for each unit directly under `parent` (default: the user's unit), each
+    counting its subtree, plus the parent's own problems (本级): reports.metrics.breakdown by unit."""
+    from taizhang.reports import metrics
 
-    Returns {"parent": org or None, "own": figures of problems recorded on the parent itself,
-    "rows": [Organization with figures as attributes]}: one query for all rows.
-    """
-    day = local_today()
-    problems = problems_in_scope(user=user, campaign=campaign)
-    measures = measures_in_scope(user=user, campaign=campaign)
+    parent = parent or scope_unit(user)
     if parent is None:
-        # The user's top units: one → show its children; several side by side → show them.
-        paths = scope_for(user).paths(Cap.VIEW_INTERNAL)
-        tops = (
-            Organization.objects.filter(parent=None)
-            if paths == ("/",)
-            else Organization.objects.filter(path__in=paths)
-        )
-        top_list = list(tops[:2])
-        if len(top_list) == 1:
-            parent = top_list[0]
-    units = Organization.objects.filter(parent=parent) if parent is not None else tops
-    rows = list(
-        units.annotate(
-            total=_subtree_count(problems, "org__path"),
-            closed=_subtree_count(problems, "org__path", status=CLOSED),
-            submitted=_subtree_count(problems, "org__path", status=Problem.Status.SUBMITTED),
-            overdue=_subtree_count(problems.exclude(status=CLOSED), "org__path", deadline__lt=day),
-            measures_total=_subtree_count(measures, "problem__org__path"),
-            measures_done=_subtree_count(measures, "problem__org__path", status=Measure.Status.DONE),
-        ).order_by("sort_order", "id")
-    )
-    for row in rows:
-        row.rate = rate(row.closed, row.total)
-    own = None
-    if parent is not None:
-        own = problems.filter(org=parent).aggregate(
-            total=Count("id"),
-            closed=Count("id", filter=Q(status=CLOSED)),
-            submitted=Count("id", filter=Q(status=Problem.Status.SUBMITTED)),
-            overdue=Count("id", filter=~Q(status=CLOSED) & Q(deadline__lt=day)),
-        )
-        own.update(
-            measures.filter(problem__org=parent).aggregate(
-                measures_total=Count("id"), measures_done=Count("id", filter=Q(status=Measure.Status.DONE))
-            )
-        )
-        own["rate"] = rate(own["closed"], own["total"])
-    return {"parent": parent, "own": own, "rows": rows}
+        return {"parent": None, "own": None, "rows": []}
+    columns = {
+        name: dict(metrics.breakdown(FIGURE_KEYS[name], campaign, parent, by="unit")) for name in UNIT_KEYS
+    }
+    units = list(Organization.objects.filter(parent=parent).order_by("sort_order", "id"))
+    for unit in units:
+        for name in UNIT_KEYS:
+            setattr(unit, name, columns[name].get(unit, 0 if name != "rate" else None))
+    own = {name: columns[name].get(parent, 0 if name != "rate" else None) for name in UNIT_KEYS}
+    return {"parent": parent, "own": own if own["total"] else None, "rows": units}
 
 
 def leader_rows(*, user: Any, campaign: Any, org: Organization | None = None) -> list[dict[str, Any]]:
@@ -360,34 +363,24 @@ def institution_figures(*, user: Any, campaign: Any, org: Organization | None = 
     )
 
 
-def home_figures(*, user: Any, campaign: Any) -> dict[str, Any]:
-    """For the home panels: the user's review queue, overdue and open items (bounded queries)."""
-    scope = scope_for(user)
-    day = local_today()
-    problems = problems_in_scope(user=user, campaign=campaign)
-    counts = problems.aggregate(
-        open=Count("id", filter=Q(status=Problem.Status.OPEN)),
-        in_progress=Count("id", filter=Q(status=Problem.Status.IN_PROGRESS)),
-        submitted=Count("id", filter=Q(status=Problem.Status.SUBMITTED)),
-        overdue=Count("id", filter=~Q(status=CLOSED) & Q(deadline__lt=day)),
-        total=Count("id"),
-        closed=Count("id", filter=Q(status=CLOSED)),
-    )
-    counts["rate"] = rate(counts["closed"], counts["total"])
+def home_figures(*, user: Any, campaign: Any, reviewer: bool) -> dict[str, Any]:
+    """For the home panels (the catalog's figures): a leader's review queue and overdue problems, or
+    a recorder's open problems, nearest deadline first."""
+    counts = problem_figures(user=user, campaign=campaign)
     counts["not_closed"] = counts["total"] - counts["closed"]
-    return {
-        "counts": counts,
-        "review": review_count(user=user) if scope.has_any(Cap.REVIEW) else None,
-        "overdue_items": list(
-            problems.exclude(status=CLOSED)
-            .filter(deadline__lt=day)
+    problems = problems_in_scope(user=user, campaign=campaign).exclude(status=CLOSED)
+    context: dict[str, Any] = {"counts": counts}
+    if reviewer:
+        context["review"] = review_count(user=user)
+        context["overdue_items"] = list(
+            problems.filter(deadline__lt=local_today())
             .select_related("org", "responsible_leader")
             .order_by("deadline", "code")[:5]
-        ),
-        "open_items": list(
-            problems.exclude(status=CLOSED)
-            .select_related("org")
+        )
+    else:
+        context["open_items"] = list(
+            problems.select_related("org")
             .annotate(live_light=problem_light())
             .order_by(F("deadline").asc(nulls_last=True), "code")[:6]
-        ),
-    }
+        )
+    return context
