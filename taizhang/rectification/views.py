@@ -65,6 +65,13 @@ def _add_errors(form: Any, exc: ValidationError, field: str | None = None) -> No
         form.add_error(field, exc)
 
 
+def _posted(request: HttpRequest, *, files: bool = False) -> tuple:
+    """Bind a form on every POST, even an empty one (so a blank submit shows "required", not a blank form)."""
+    if request.method != "POST":
+        return (None, None) if files else (None,)
+    return (request.POST, request.FILES) if files else (request.POST,)
+
+
 def _next_url(request: HttpRequest, default: str) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
@@ -228,7 +235,7 @@ def problem_create(request: HttpRequest) -> HttpResponse:
         if value := request.GET.get(name):
             initial[name] = value
             initial["source"] = Problem.Source.MEETING if name == "activity" else Problem.Source.RESEARCH
-    form = ProblemForm(request.POST or None, user=request.user, campaign=campaign, initial=initial)
+    form = ProblemForm(*_posted(request), user=request.user, campaign=campaign, initial=initial)
     if form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("version", None)
@@ -258,7 +265,7 @@ def problem_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not problem.is_editable:
         messages.error(request, services._locked_message(problem))
         return redirect(problem)
-    form = ProblemForm(request.POST or None, instance=problem, user=request.user, campaign=problem.campaign)
+    form = ProblemForm(*_posted(request), instance=problem, user=request.user, campaign=problem.campaign)
     if form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version", None)
@@ -325,7 +332,7 @@ def problem_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
     page = TRANSITION_PAGES[action]
     # The reason is required by the service, after it has checked the state and the page's version.
     form = TransitionForm(
-        request.POST or None,
+        *_posted(request),
         initial={"version": problem.version},
         note_label=page["note_label"],
         prefix="return" if action == "return" and "return-version" in request.POST else None,
@@ -407,7 +414,7 @@ def measure_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not problem.is_editable:
         messages.error(request, services._locked_message(problem))
         return redirect(problem)
-    form = MeasureForm(request.POST or None, initial={"deadline": problem.deadline})
+    form = MeasureForm(*_posted(request), initial={"deadline": problem.deadline})
     if form.is_valid():
         try:
             services.measure_create(problem=problem, actor=request.user, **form.cleaned_data)
@@ -428,7 +435,7 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not problem.is_editable:
         messages.error(request, services._locked_message(problem))
         return redirect(problem)
-    form = MeasureForm(request.POST or None, instance=measure)
+    form = MeasureForm(*_posted(request), instance=measure)
     if form.is_valid():
         try:
             services.measure_update(measure=measure, data=form.cleaned_data, actor=request.user)
@@ -448,7 +455,7 @@ def measure_complete(request: HttpRequest, pk: int) -> HttpResponse:
     if not problem.is_editable:
         messages.error(request, services._locked_message(problem))
         return redirect(problem)
-    form = MeasureCompleteForm(request.POST or None, request.FILES or None, initial={"done_on": today()})
+    form = MeasureCompleteForm(*_posted(request, files=True), initial={"done_on": today()})
     if form.is_valid():
         try:
             services.measure_complete(measure=measure, actor=request.user, **form.cleaned_data)
@@ -466,7 +473,7 @@ def measure_undo(request: HttpRequest, pk: int) -> HttpResponse:
     if not problem.is_editable:
         messages.error(request, services._locked_message(problem))
         return redirect(problem)
-    form = MeasureUndoForm(request.POST or None)
+    form = MeasureUndoForm(*_posted(request))
     if form.is_valid():
         try:
             services.measure_reopen(measure=measure, actor=request.user, reason=form.cleaned_data["reason"])
@@ -497,7 +504,7 @@ def measure_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     if not problem.is_editable:
         messages.error(request, services._locked_message(problem))
         return redirect(problem)
-    form = EvidenceForm(request.POST or None, request.FILES or None)
+    form = EvidenceForm(*_posted(request, files=True))
     if form.is_valid():
         try:
             services.evidence_add(
@@ -582,8 +589,7 @@ def _institution_form(request: HttpRequest, institution: Institution | None, tit
     if institution is None and (problem_id := request.GET.get("problem")):
         initial["problems"] = [problem_id]
     form = InstitutionForm(
-        request.POST or None,
-        request.FILES or None,
+        *_posted(request, files=True),
         instance=institution,
         user=request.user,
         campaign=campaign,
