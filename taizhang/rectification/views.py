@@ -72,6 +72,17 @@ def _posted(request: HttpRequest, *, files: bool = False) -> tuple:
     return (request.POST, request.FILES) if files else (request.POST,)
 
 
+def _own_unit_id(user: Any) -> int | None:
+    """The unit a recorder works for, when there is exactly one (the usual branch secretary): the
+    forms start with it chosen."""
+    from taizhang.org.models import Organization
+
+    paths = scope_for(user).paths(Cap.RECORD)
+    if len(paths) != 1 or paths == ("/",):
+        return None
+    return Organization.objects.filter(path=paths[0]).values_list("pk", flat=True).first()
+
+
 def _next_url(request: HttpRequest, default: str) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
@@ -229,7 +240,7 @@ def problem_create(request: HttpRequest) -> HttpResponse:
     require_any(request.user, Cap.RECORD)
     campaign = campaign_for_request(request)
     initial = {}
-    if org_id := request.GET.get("org"):
+    if org_id := request.GET.get("org") or _own_unit_id(request.user):
         initial["org"] = org_id
     for name in ("activity", "visit"):
         if value := request.GET.get(name):
@@ -586,8 +597,11 @@ def institution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _institution_form(request: HttpRequest, institution: Institution | None, title: str) -> HttpResponse:
     campaign = institution.campaign if institution else campaign_for_request(request)
     initial = {}
-    if institution is None and (problem_id := request.GET.get("problem")):
-        initial["problems"] = [problem_id]
+    if institution is None:
+        if own := _own_unit_id(request.user):
+            initial["org"] = own
+        if problem_id := request.GET.get("problem"):
+            initial["problems"] = [problem_id]
     form = InstitutionForm(
         *_posted(request, files=True),
         instance=institution,
