@@ -399,6 +399,8 @@ def problem_note(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 files=form.cleaned_data["files"],
             )
+        except RectificationError as exc:
+            form.add_error(None, exc)
         except ValidationError as exc:
             _add_errors(form, exc, field="files")
         else:
@@ -470,6 +472,8 @@ def measure_complete(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             services.measure_complete(measure=measure, actor=request.user, **form.cleaned_data)
+        except RectificationError as exc:
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc, field="files")
         else:
@@ -524,6 +528,8 @@ def measure_evidence(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 actor=request.user,
             )
+        except RectificationError as exc:
+            _add_errors(form, exc)
         except ValidationError as exc:
             _add_errors(form, exc, field="files")
         else:

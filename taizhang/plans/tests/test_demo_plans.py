@@ -35,7 +35,9 @@ def test_the_demo_plan_is_full_and_realistic():
     late = done.filter(done_on__gt=F("planned_end"))
     assert late.count() >= 3
     # A late task's red days are in its history although it is done now.
-    red_then = Event.objects.filter(kind="light", to_state="red", object_id__in=late.values("pk")).count()
+    red_then = Event.objects.filter(
+        kind="light", to_state="red", content_type__model="plantask", object_id__in=late.values("pk")
+    ).count()
     assert red_then == late.count()
     # Done without a linked record means a written note and evidence.
     for task in done.filter(links__isnull=True):
