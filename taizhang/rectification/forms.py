@@ -156,7 +156,16 @@ class ProblemForm(StyledFormMixin, forms.ModelForm):
         return None
 
 
-class ProblemFilterForm(StyledFormMixin, forms.Form):
+class FilterFormMixin(StyledFormMixin):
+    """Filter bars show no labels (the first option names the field); screen readers still get one."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+
+
+class ProblemFilterForm(FilterFormMixin, forms.Form):
     q = forms.CharField(
         label="搜索",
         required=False,
@@ -198,7 +207,7 @@ class ProblemFilterForm(StyledFormMixin, forms.Form):
         self.fields["leader"].queryset = leaders
 
 
-class MeasureFilterForm(StyledFormMixin, forms.Form):
+class MeasureFilterForm(FilterFormMixin, forms.Form):
     status = forms.ChoiceField(
         label="状态", required=False, choices=[("", "全部状态"), *Measure.Status.choices]
     )
@@ -329,7 +338,7 @@ class InstitutionForm(StyledFormMixin, forms.ModelForm):
         return self.cleaned_data["name"].strip()
 
 
-class InstitutionFilterForm(StyledFormMixin, forms.Form):
+class InstitutionFilterForm(FilterFormMixin, forms.Form):
     q = forms.CharField(
         label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "制度名称、文号或内容"})
     )
