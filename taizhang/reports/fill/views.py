@@ -28,6 +28,8 @@ from taizhang.reports.models import FillDraft
 def _file_response(export: services.Export) -> HttpResponse:
     response = HttpResponse(export.content, content_type=export.content_type)
     response["Content-Disposition"] = content_disposition_header(True, export.filename)
+    # A user's draft never runs as a page of ours, even if a browser sniffs it as HTML.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
