@@ -370,6 +370,11 @@ def _match_one(
     for t in reversed(before):
         if t.term.subject_strong:
             add(t, "own" if t.start >= floor else "own_far")
+    # A generic subject named in the clause itself ("、集中学习X次") still beats one carried from before;
+    # a generic word that only qualifies the count ("参学X人次") yields to the carried subject.
+    for t in head + list(reversed(before)):
+        if not t.term.subject_strong and not t.term.facets:
+            add(t, "weak")
     strong_carried = [t for t in carried if t.term.subject_strong]
     if strong_carried:
         add(strong_carried[-1], "carried")

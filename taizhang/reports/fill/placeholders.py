@@ -23,8 +23,9 @@ _PLACEHOLDER = re.compile(
     "|".join(
         [
             # X, XX, Ｘ, ×, and "X.X" (a rate with its decimal written as a blank too)
-            rf"(?P<x>(?<![A-Za-z0-9Ａ-Ｚａ-ｚ０-９_])[{_X}]{{1,4}}(?:[.．][{_X}]{{1,2}})?"
-            rf"(?![A-Za-z0-9Ａ-Ｚａ-ｚ０-９]|光|射线|轴|线))",
+            # (a run of x's is taken whole or not at all: "0×X" and "X×0" are words, not blanks)
+            rf"(?P<x>(?<![A-Za-z0-9Ａ-Ｚａ-ｚ０-９_{_X}])[{_X}]{{1,4}}(?:[.．][{_X}]{{1,2}})?"
+            rf"(?![A-Za-z0-9Ａ-Ｚａ-ｚ０-９{_X}]|光|射线|轴|线))",
             # ＿＿ / __ (two or more), possibly mixed
             r"(?P<line>[_＿]{2,})",
             # （  ） / (  ) with blanks inside

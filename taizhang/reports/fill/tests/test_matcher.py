@@ -80,6 +80,12 @@ MATCHED = [
     # 自学, 党员
     ("个人自学X次，累计学习时长X小时。", ["study.self_study.entries", "study.self_study.hours"]),
     ("全局共有党员X名。", ["members.total"]),
+    ("各支部共开展主题党日X次、集中学习X次。", ["study.theme_party_day", "study.activities"]),
+    ("组织党员干部参加读书班学习X人次。", ["study.reading_class.attendance"]),
+    ("举办读书班X期，党员参与X人次。", ["study.reading_class", "study.reading_class.attendance"]),
+    ("开展“我为群众办实事”实践活动，办结民生实事X件。", ["matters.done"]),
+    ("检视问题X个，其中立行立改X个。", ["problems.total", "problems.immediate"]),
+    ("超期未整改问题X个。", ["problems.overdue"]),
     # No unit after the blank: the label itself names the figure
     ("读书班期数：X", ["study.reading_class"]),
     ("整改率：X", ["problems.rate"]),
@@ -100,6 +106,8 @@ REFUSED = [
     ("走访群众X户。", "没有以“户”计的指标"),
     ("共计X次。", "句中没有可识别的指标名称"),
     ("主题党日开展X人次。", "没有以“人次”计"),
+    ("讲党课X次，参加X人次。", "没有以“人次”计"),  # no attendance figure for 党课
+    ("全年召开支部党员大会X次。", "没有以“次”计"),  # 党员 is no activity; 党员大会 has no metric
 ]
 
 
