@@ -84,26 +84,36 @@ def fill_review(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "reports/fill_review.html",
         {
-            "draft": draft,
-            "kind": kind_of(draft.source_name),
+            **_summary(draft, rows),
             "rows": rows,
             "metric_menu": menu,
-            "counts": {
-                "total": len(rows),
-                "matched": sum(1 for r in rows if r["matched"]),
-                "unmatched": sum(1 for r in rows if not r["matched"]),
-                "missing": sum(1 for r in rows if r["missing_value"]),
-            },
             "save_form": TemplateSaveForm(initial={"name": name}),
         },
     )
+
+
+def _summary(draft: FillDraft, rows: list[dict]) -> dict:
+    return {
+        "draft": draft,
+        "kind": kind_of(draft.source_name),
+        "counts": {
+            "total": len(rows),
+            "matched": sum(1 for r in rows if r["matched"]),
+            "unmatched": sum(1 for r in rows if not r["matched"]),
+            "missing": sum(1 for r in rows if r["missing_value"]),
+        },
+    }
 
 
 @require_POST
 def fill_choose(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the chosen metric of the posted blanks (the whole table, or one row changed in place)."""
     draft = get_draft_for_user(request.user, pk)
-    form = ChoicesForm(request.POST, rows=draft.rows)
+    data = request.POST
+    trigger = request.htmx.trigger_name if request.htmx else None
+    if trigger and trigger.startswith("key_"):
+        data = {trigger: request.POST.get(trigger, "")}  # one row changed in place: only that one
+    form = ChoicesForm(data, rows=draft.rows)
     if not form.is_valid():
         messages.error(request, "所选指标不存在，请重新选择")
         return redirect("reports:fill_review", pk=draft.pk)
@@ -111,9 +121,9 @@ def fill_choose(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx and len(form.indexes) == 1:
         rows, menu = _review_rows(draft)
         row = next(r for r in rows if r["index"] == form.indexes[0])
-        return render(
-            request, "reports/fill_review_row.html", {"draft": draft, "row": row, "metric_menu": menu}
-        )
+        # The row in place, and the counts above the table out of band.
+        context = {**_summary(draft, rows), "row": row, "metric_menu": menu, "oob": True}
+        return render(request, "reports/fill_review_row.html", context)
     messages.success(request, "已保存您的选择")
     return redirect("reports:fill_review", pk=draft.pk)
 

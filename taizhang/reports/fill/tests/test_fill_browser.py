@@ -46,15 +46,21 @@ def test_upload_correct_download_save_and_fill_again(world, page, login, tmp_pat
     rows = page.locator("tr.fill-row")
     assert rows.count() == 4
     assert page.locator("tr.fill-row.table-warning").count() == 1
+    assert "未匹配 1" in page.locator("#fill-summary").inner_text()
     assert "50.0" in rows.nth(2).inner_text()
 
     # Correct the refused blank: the row updates in place with the figure.
     last = rows.nth(3)
     last.locator("select").select_option("problems.closed")
     page.wait_for_selector("#fill-row-3:not(.table-warning)")
+    assert page.locator("tr.fill-row").count() == 4  # the row was replaced in place, not the page nested
+    assert page.locator("h1").count() == 1
+    assert "未匹配" not in page.locator("#fill-summary").inner_text()  # the counts follow
     assert "已更正" in page.locator("#fill-row-3 .fill-confidence").inner_text()
     assert page.locator("#fill-row-3 .fill-value").inner_text().startswith("2")
 
+    page.reload()  # the choice was saved
+    assert page.locator("#fill-row-3 select").input_value() == "problems.closed"
     with page.expect_download() as info:
         page.click("a.fill-download")
     filled = info.value.path().read_text(encoding="utf-8")

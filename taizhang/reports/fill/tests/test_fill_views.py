@@ -148,12 +148,18 @@ def test_upload_correct_download_save_and_fill_again(ledger):
     assert "未匹配 1" in review
 
     # Correct one choice in place (htmx): the row comes back with the new value.
+    # htmx posts the whole form around the select; only the row that changed (HX-Trigger-Name) is saved.
     row = client.post(
-        reverse("reports:fill_choose", args=[draft.pk]), {"key_12": "research.visits"}, HTTP_HX_REQUEST="true"
+        reverse("reports:fill_choose", args=[draft.pk]),
+        {"key_0": "study.activities", "key_12": "research.visits"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TRIGGER_NAME="key_12",
     )
     assert row.status_code == 200
     assert "已更正" in row.content.decode()
     assert row.content.decode().count("<tr") == 1
+    draft.refresh_from_db()
+    assert [draft.rows[0]["key"], draft.rows[12]["key"]] == ["study.weekly_meeting", "research.visits"]
 
     filled = client.get(reverse("reports:fill_download", args=[draft.pk]))
     assert filled["Content-Disposition"].startswith("attachment;")
