@@ -274,6 +274,9 @@ def read_docx(data: bytes, *, name: str) -> DocxDraft:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
+    from taizhang.core.uploads import check_zip_package
+
+    check_zip_package(data, name=name)  # zip bombs refused before anything decompresses (also for the CLI)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
