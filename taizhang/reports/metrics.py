@@ -158,6 +158,8 @@ TASK = Source(
     title_field="title",
 )
 MEMBER = Source("org.Member", campaign_field=None, org_field="org", title_field="name")
+SEAT = Source("campaigns.CampaignRole", org_field="member__org", title_field="member__name")
+STUDY_PLAN = Source("plans.StudyPlan", type_field="level", title_field="title")
 # Units themselves (silent branches): the row is the organization, its own path is the scope.
 UNIT = Source("org.Organization", campaign_field=None, org_field="", type_field="kind", title_field="name")
 
@@ -505,6 +507,60 @@ _METRICS: list[Metric] = [
         Q(rectification_type="immediate"),
         group="rectification",
     ),
+    Metric(
+        "problems.category.theory",
+        "理论学习方面问题数",
+        "问题类别为“理论学习”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="theory"),
+        group="rectification",
+    ),
+    Metric(
+        "problems.category.politics",
+        "政治素质方面问题数",
+        "问题类别为“政治素质”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="politics"),
+        group="rectification",
+    ),
+    Metric(
+        "problems.category.ability",
+        "能力本领方面问题数",
+        "问题类别为“能力本领”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="ability"),
+        group="rectification",
+    ),
+    Metric(
+        "problems.category.responsibility",
+        "担当作为方面问题数",
+        "问题类别为“担当作为”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="responsibility"),
+        group="rectification",
+    ),
+    Metric(
+        "problems.category.style",
+        "工作作风方面问题数",
+        "问题类别为“工作作风”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="style"),
+        group="rectification",
+    ),
+    Metric(
+        "problems.category.integrity",
+        "廉洁自律方面问题数",
+        "问题类别为“廉洁自律”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="integrity"),
+        group="rectification",
+    ),
     Metric("measures.total", "整改措施数", "问题清单中的整改措施数", "项", MEASURE, group="rectification"),
     Metric(
         "measures.done",
@@ -581,6 +637,41 @@ _METRICS: list[Metric] = [
         "项",
         TASK,
         Q(kind="featured"),
+        group="plan",
+    ),
+    Metric(
+        "campaign.leading_group",
+        "领导小组人数",
+        "领导小组组长、副组长和成员人数",
+        "人",
+        SEAT,
+        Q(role__in=("group_leader", "deputy_leader", "group_member")),
+        group="plan",
+    ),
+    Metric(
+        "campaign.work_team",
+        "办公室及工作专班人数",
+        "领导小组办公室主任、成员和工作专班成员人数",
+        "人",
+        SEAT,
+        Q(role__in=("office_director", "office_member", "work_team")),
+        group="plan",
+    ),
+    Metric(
+        "plan.study_plans",
+        "学习计划数",
+        "党委、党支部（党小组）和个人学习计划数",
+        "份",
+        STUDY_PLAN,
+        group="plan",
+    ),
+    Metric(
+        "plan.study_plans.personal",
+        "个人学习计划数",
+        "层级为“个人学习计划”的学习计划数",
+        "份",
+        STUDY_PLAN,
+        Q(level="personal"),
         group="plan",
     ),
     Metric(

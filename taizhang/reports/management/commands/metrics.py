@@ -22,7 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--campaign", required=True, help="学习教育活动编码，如 zt2023b2")
         parser.add_argument("--org", help="组织编码（默认：活动的组织单位）")
         parser.add_argument("--json", action="store_true", help="输出 JSON")
-        parser.add_argument("--as-of", help="统计日期（超期类指标按该日判断），默认今天，格式 2024-01-31")
+        parser.add_argument(
+            "--as-of",
+            help="统计日期（超期、静默类指标按该日判断），默认今天；活动已结束时默认其结束日。格式 2024-01-31",
+        )
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
         campaign = campaign_get_by_code(options["campaign"])
@@ -40,7 +43,7 @@ class Command(BaseCommand):
                 as_of = date.fromisoformat(options["as_of"])
             except ValueError:
                 raise CommandError("--as-of 应为日期，如 2024-01-31") from None
-        values = metrics.compute(campaign, org, as_of=as_of)
+        values = metrics.compute(campaign, org, as_of=as_of or metrics.default_as_of(campaign))
         if options["json"]:
             self.stdout.write(json.dumps(values, ensure_ascii=False, indent=2))
             return
