@@ -12,6 +12,19 @@ from taizhang.org.models import Organization
 from taizhang.reports import metrics
 
 
+def org_for_command(code: str | None, campaign) -> Organization | None:  # noqa: ANN001
+    """The --org unit of a command, which must sit in the campaign's subtree (None without --org)."""
+    if not code:
+        return None
+    try:
+        org = Organization.objects.get(code=code)
+    except Organization.DoesNotExist:
+        raise CommandError(f"没有编码为“{code}”的组织") from None
+    if not org.is_under(campaign.org):
+        raise CommandError(f"组织“{org.name}”不在“{campaign.name}”的组织范围内")
+    return org
+
+
 class Command(BaseCommand):
     help = (
         "输出学习教育活动的全部统计指标（DESIGN.md 指标目录）。--org 限定为某组织及其下级组织；"
@@ -29,14 +42,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
         campaign = campaign_get_by_code(options["campaign"])
-        org = None
-        if options.get("org"):
-            try:
-                org = Organization.objects.get(code=options["org"])
-            except Organization.DoesNotExist:
-                raise CommandError(f"没有编码为“{options['org']}”的组织") from None
-            if not org.is_under(campaign.org):
-                raise CommandError(f"组织“{org.name}”不在“{campaign.name}”的组织范围内")
+        org = org_for_command(options.get("org"), campaign)
         as_of = None
         if options.get("as_of"):
             try:
