@@ -1072,6 +1072,9 @@ def rows_for_display(
     if source.link_field:
         annotations["row_link_id"] = F(f"{source.link_field}_id")
     qs = qs.annotate(**annotations)
+    related = [name for name in (source.org_field, source.link_field) if name]
+    if related:
+        qs = qs.select_related(*related)
     if source.date_field:
         return qs.order_by(F("row_date").desc(nulls_last=True), "-pk")
     return qs.order_by("-pk")
