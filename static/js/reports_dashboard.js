@@ -15,7 +15,7 @@
       return {
         color: palette, tooltip: tooltip,
         legend: { bottom: 0, type: "scroll" },
-        series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"],
+        series: [{ type: "pie", radius: ["35%", "65%"], center: ["50%", "45%"], minShowLabelAngle: 12,
           label: { formatter: "{b}\n{c}" },
           data: points.map(function (p) { return { name: p.label, value: p.value }; }) }]
       };

@@ -1007,8 +1007,7 @@ def ids_all(
                 q &= Q(**{f"{metric.sum_field}__isnull": False})
             conditions.append(q)
         if all(not q for q in conditions):
-            fetched = _fetch(qs.values_list("pk"))
-            pks = sorted(row[0] for row in fetched)
+            pks = [row[0] for row in _fetch(qs.order_by("pk").values_list("pk"))]
             for metric in metrics_:
                 found[metric.key] = pks
             continue
@@ -1023,14 +1022,15 @@ def ids_all(
                 any_q = Q()
                 break
             any_q |= q
-        fetched = _fetch(qs.filter(any_q).annotate(**flags).values_list("pk", *flags))
+        # Sorted by the database once, so every id list below is already sorted and unique.
+        fetched = _fetch(qs.filter(any_q).annotate(**flags).order_by("pk").values_list("pk", *flags))
         columns = list(flags)
         for i, metric in enumerate(metrics_):
             if not conditions[i]:
-                found[metric.key] = sorted(row[0] for row in fetched)
+                found[metric.key] = [row[0] for row in fetched]
             else:
                 col = columns.index(f"f{i}") + 1
-                found[metric.key] = sorted(row[0] for row in fetched if row[col])
+                found[metric.key] = [row[0] for row in fetched if row[col]]
     return {m.key: found[(get(m.numerator) if m.is_ratio else m).key] for m in wanted}
 
 
@@ -1078,3 +1078,12 @@ def rows_for_display(
     if source.date_field:
         return qs.order_by(F("row_date").desc(nulls_last=True), "-pk")
     return qs.order_by("-pk")
+
+
+def field_label(source: Source, path: str) -> str:
+    """The verbose name of a field path of the source model ("activity__date" → 日期)."""
+    model = source.model_class
+    parts = path.split("__")
+    for part in parts[:-1]:
+        model = model._meta.get_field(part).related_model
+    return str(model._meta.get_field(parts[-1]).verbose_name)

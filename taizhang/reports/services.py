@@ -24,7 +24,7 @@ def snapshot_figures(built: BuiltReport) -> dict:
         key: {
             "value": value,
             "count": len(built.ids.get(key, [])),
-            "ids": idsets.encode(built.ids.get(key, [])),
+            "ids": idsets.encode(built.ids.get(key, []), presorted=True),
         }
         for key, value in built.figures.items()
     }

@@ -170,6 +170,8 @@ def metric_rows(request: HttpRequest) -> HttpResponse:
             "page": page,
             "items": _row_items(page, source),
             "has_date": bool(source.date_field),
+            "date_label": metrics.field_label(source, source.date_field) if source.date_field else "",
+            "has_detail": bool(source.link_field),
             "model_name": source.model_class._meta.verbose_name,
             "is_ratio": metric.is_ratio,
             "numerator": metrics.get(metric.numerator) if metric.is_ratio else None,
