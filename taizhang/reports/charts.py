@@ -85,7 +85,9 @@ def _bar(
                 va="bottom",
                 fontsize=8,
             )
-    axes.set_title(title, fontproperties=font)
+    axes.set_ylabel(title, fontproperties=font) if not horizontal else axes.set_xlabel(
+        title, fontproperties=font
+    )
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     return _png(figure)

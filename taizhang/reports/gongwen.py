@@ -359,9 +359,12 @@ class GongwenDocument:
                     spacing=None,
                     line=300,
                     namespace=False,
+                    snap=False,
                 )
                 for extra in lines[1:]:
-                    paragraphs += paragraph_xml(extra, size=Pt(8), spacing=None, line=220, namespace=False)
+                    paragraphs += paragraph_xml(
+                        extra, size=Pt(8), spacing=None, line=220, namespace=False, snap=False
+                    )
                 cells.append(
                     f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
                     f"{paragraphs}</w:tc>"
@@ -380,12 +383,15 @@ class GongwenDocument:
         # Word wants a paragraph after a table before the section ends.
         self._paragraph("", line=300)
 
-    def picture(self, png: bytes, caption: str, width_mm: float = 150) -> None:
+    def picture(self, png: bytes, caption: str, width_mm: float = 130) -> None:
         """A chart image centred, with its caption below (in 楷体, like a figure note)."""
         paragraph = self.doc.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         paragraph.paragraph_format.space_before = Pt(0)
         paragraph.paragraph_format.space_after = Pt(0)
+        # Single spacing: an image in a paragraph with the body's exact 28.95 pt lines would be clipped.
+        paragraph.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        paragraph.paragraph_format.keep_with_next = True
         run = add_run(paragraph, "")
         run.add_picture(BytesIO(png), width=Mm(width_mm))
         caption_paragraph = self.doc.add_paragraph()
@@ -439,6 +445,7 @@ def paragraph_xml(
     outline: int | None = None,
     line: int = 579,
     namespace: bool = True,
+    snap: bool = True,
     **run: Any,
 ) -> str:
     """One w:p with exact line spacing (widow control off so lines fall where the grid puts them)."""
@@ -454,6 +461,7 @@ def paragraph_xml(
         "<w:pPr>"
         + ("<w:keepNext/>" if keep_next else "")
         + '<w:widowControl w:val="0"/>'
+        + ("" if snap else '<w:snapToGrid w:val="0"/>')  # table text keeps its own pitch, not the page grid
         + f'<w:spacing w:before="0" w:after="0" w:line="{line}" w:lineRule="exact"/>'
         + indent
         + (f'<w:jc w:val="{jc}"/>' if jc else "")

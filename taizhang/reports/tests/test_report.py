@@ -262,3 +262,24 @@ def _lines_per_page(html: str) -> list[dict[float, str]]:
                 lines[y] = lines.get(y, "") + word
         pages.append(lines)
     return pages
+
+
+def test_chart_pages_in_a_cjk_font_or_none_at_all(ledger, monkeypatch):
+    from taizhang.reports import charts
+
+    if charts.available():
+        built = report_build(campaign=ledger.world.campaign, as_of=AS_OF)
+        assert built.charts == [
+            "图1 集中学习活动次数（按月）",
+            "图2 各单位党员出勤率（%）",
+            "图3 查摆问题按类别分布（个）",
+        ]
+        document = Document(BytesIO(built.docx))
+        assert len(document.inline_shapes) == 3
+        texts = [p.text for p in document.paragraphs]
+        assert "附件：1.指标与记录对照表" in texts and "2.主要数据图示" in texts
+    # Without a CJK font the report has no chart page (never boxes for characters).
+    monkeypatch.setattr(charts, "available", lambda: False)
+    plain = report_build(campaign=ledger.world.campaign, as_of=AS_OF)
+    assert plain.charts == [] and len(Document(BytesIO(plain.docx)).inline_shapes) == 0
+    assert "附件：指标与记录对照表" in [p.text for p in Document(BytesIO(plain.docx)).paragraphs]
