@@ -19,6 +19,9 @@ class Report(TimeStampedModel):
     title = models.CharField("标题", max_length=200)
     file = models.FileField(upload_to="reports/%Y/%m/", max_length=255)
     figures = models.JSONField(default=dict)
+    # The day the figures were taken (overdue and silent figures depend on it); ids in `figures` are
+    # stored compactly by reports.idsets.
+    as_of = models.DateField("统计日期", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_view_cap = Cap.VIEW_INTERNAL
@@ -29,6 +32,25 @@ class Report(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReportTemplate(TimeStampedModel):
+    """A unit's own wording of the summary report (the default ships in reports/report_templates/).
+    Units without one use their nearest ancestor's, then the default."""
+
+    org = models.OneToOneField(
+        "org.Organization", verbose_name="单位", on_delete=models.CASCADE, related_name="report_template"
+    )
+    text = models.TextField("报告模板")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_view_cap = Cap.VIEW_INTERNAL
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报告模板"
+
+    def __str__(self) -> str:
+        return f"{self.org} 报告模板"
 
 
 class FillTemplate(TimeStampedModel):
