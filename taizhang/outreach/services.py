@@ -311,8 +311,9 @@ def finding_to_problem(*, finding: Finding, data: dict[str, Any], actor: Any = N
         visit,
         actor=actor,
         kind=Event.Kind.LINKED,
-        note=f"调研发现转为问题 {problem.code}",
-        data={"finding": finding.pk, "problem": problem.pk},
+        # The code stays in data: the visit's history is seen by members, the problem list is internal.
+        note="调研发现转入问题清单",
+        data={"finding": finding.pk, "problem": problem.pk, "problem_code": problem.code},
     )
     return problem
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from taizhang.outreach.models import PracticalMatter
 
@@ -48,5 +49,5 @@ def matter_status_badge(status: str) -> str:
 @register.simple_tag
 def demand_badge(resolved: bool) -> str:
     if resolved:
-        return format_html('<span class="badge text-bg-success" data-resolved="1">已解决</span>')
-    return format_html('<span class="badge text-bg-warning" data-resolved="0">未解决</span>')
+        return mark_safe('<span class="badge text-bg-success" data-resolved="1">已解决</span>')  # noqa: S308
+    return mark_safe('<span class="badge text-bg-warning" data-resolved="0">未解决</span>')  # noqa: S308
