@@ -20,7 +20,7 @@ from django.utils import timezone
 from taizhang.accounts.models import User
 from taizhang.core.demo import DEMO_CAMPAIGN, DEMO_ROOT_ORG, DemoContext
 from taizhang.core.lights import Light, lights_refresh
-from taizhang.core.models import Event
+from taizhang.core.models import Attachment, Event
 from taizhang.lib.names import person_name
 from taizhang.org.models import Member, Organization
 from taizhang.outreach import services
@@ -956,6 +956,9 @@ def load(ctx: DemoContext) -> None:
                 actor=actor,
             )
             clock.stamp(matter, done_on, 17)
+            Attachment.objects.filter(
+                content_type=ContentType.objects.get_for_model(PracticalMatter), object_id=matter.pk
+            ).update(uploaded_at=_at(done_on, 17))
         matters.append(matter)
 
     _settle_lights(ctx, [m.pk for m in matters])

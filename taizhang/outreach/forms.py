@@ -154,7 +154,7 @@ class VisitForm(StyledFormMixin, forms.ModelForm):
         self.fields["topic"].queryset = topic_choices(user=user)
         self.fields["topic"].empty_label = "（不属于某个课题）"
         self.selected_org = self._selected_org(orgs)
-        self.fields["participants"].queryset = participant_choices(org=self.selected_org)
+        self.fields["participants"].queryset = participant_choices(org=self.selected_org, keep=self.instance)
 
     def _selected_org(self, orgs: Any) -> Organization | None:
         raw = self.data.get(self.add_prefix("org")) if self.is_bound else None
@@ -431,6 +431,10 @@ class _ListFilter(StyledFormMixin, forms.Form):
         ]
         self.fields["org"].queryset = org_choices_for_user(user=user, cap=self.org_cap)
         self.fields["q"].widget.attrs["placeholder"] = "关键词"
+        # Filters are laid out without visible labels: screen readers still get each one's name.
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("aria-label", field.label)
+            field.widget.attrs.setdefault("title", field.label)
 
     def clean_campaign(self) -> Any:
         value = self.cleaned_data.get("campaign") or ALL
@@ -470,7 +474,7 @@ class VisitFilterForm(_ListFilter):
 class DemandFilterForm(_ListFilter):
     org_cap = Cap.VIEW_INTERNAL
     resolved = forms.ChoiceField(
-        label="是否解决", required=False, choices=[("", "全部"), ("no", "未解决"), ("yes", "已解决")]
+        label="是否解决", required=False, choices=[("", "全部状态"), ("no", "未解决"), ("yes", "已解决")]
     )
     channel = forms.ChoiceField(
         label="渠道", required=False, choices=[("", "全部渠道"), *Demand.Channel.choices]

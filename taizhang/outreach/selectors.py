@@ -151,13 +151,17 @@ def visit_participants(*, visit: ResearchVisit) -> list[Member]:
     )
 
 
-def participant_choices(*, org: Organization | None) -> QuerySet:
-    """Who may be named as a participant of a visit by `org`: active members of its subtree."""
+def participant_choices(*, org: Organization | None, keep: ResearchVisit | None = None) -> QuerySet:
+    """Who may be named as a participant of a visit by `org`: active members of its subtree, plus
+    those already on the visit `keep` (a member who left since stays on the record)."""
     if org is None:
         return Member.objects.none()
+    active = Q(is_active=True)
+    if keep is not None and keep.pk:
+        active |= Q(pk__in=keep.participants.values("pk"))
     return (
         Member.objects.in_subtree(org)
-        .active()
+        .filter(active)
         .select_related("org")
         .defer("id_number", "phone")
         .order_by("org__path", "sort_order", "id")

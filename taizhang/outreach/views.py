@@ -34,7 +34,7 @@ from taizhang.outreach.access import (
     get_topic_for_user,
     get_visit_for_user,
 )
-from taizhang.outreach.models import PracticalMatter
+from taizhang.outreach.models import Finding, PracticalMatter
 
 PAGE_SIZE = 30
 
@@ -194,7 +194,8 @@ def _visit_form(request: HttpRequest, visit: Any, title: str) -> HttpResponse:
             initial["topic"] = topic_id
     form = forms.VisitForm(request.POST or None, instance=visit, initial=initial, user=request.user)
     finding_initial = [
-        {"id": f.pk, "text": f.text, "category": f.category} for f in (visit.findings.all() if visit else [])
+        {"id": f.pk, "text": f.text, "category": f.category, "linked": f.linked}
+        for f in (Finding.objects.filter(visit=visit).annotate_links() if visit else [])
     ]
     formset = forms.FindingFormSet(request.POST or None, initial=finding_initial, prefix="findings")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
