@@ -267,7 +267,7 @@ class MatterForm(StyledFormMixin, forms.ModelForm):
         widgets = {"description": forms.Textarea(attrs={"rows": 3}), "due_date": DATE}
         help_texts = {
             "beneficiaries": "如：办事企业、老年群众、窗口办事群众",
-            "beneficiary_count": "预计或实际受益人数（人次），办结时可更新",
+            "beneficiary_count": "预计或实际受益人数，办结时可更新",
         }
 
     def __init__(self, *args: Any, user: Any, with_campaign: bool = True, **kwargs: Any) -> None:
