@@ -10,6 +10,7 @@ problem list numbers, records and lights it like any other problem.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -78,6 +79,14 @@ MATTER_FIELDS = (
 DEMAND_PERSONAL = ("raised_by", "contact")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: Any) -> Any:
+    """Drop control characters (a NUL from a pasted document breaks PostgreSQL); keep tabs and newlines."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 def _actor(actor: Any) -> Any:
     return actor if getattr(actor, "is_authenticated", False) else None
 
@@ -122,7 +131,7 @@ def topic_save(*, topic: ResearchTopic | None, data: dict[str, Any], actor: Any 
     before = {} if creating else _snapshot(ResearchTopic.objects.get(pk=topic.pk), TOPIC_FIELDS)
     for name in TOPIC_FIELDS:
         if name in data:
-            setattr(topic, name, data[name])
+            setattr(topic, name, clean_text(data[name]))
     topic.title = squeeze(topic.title)
     topic.full_clean()
     _check_campaign(topic.campaign, topic.org)
@@ -165,7 +174,7 @@ def _clean_findings(findings: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
     rows = []
     for item in findings:
-        text = (item.get("text") or "").strip()
+        text = clean_text(item.get("text") or "").strip()
         if not text:
             continue
         category = item.get("category") or ""
@@ -225,7 +234,7 @@ def visit_save(
     before = {} if creating else _snapshot(ResearchVisit.objects.get(pk=visit.pk), fields)
     for name in VISIT_FIELDS:
         if name in data:
-            setattr(visit, name, data[name])
+            setattr(visit, name, clean_text(data[name]))
     visit.subject = squeeze(visit.subject)
     visit.leader = squeeze(visit.leader)
     visit.full_clean(exclude=["campaign"])
@@ -297,7 +306,7 @@ def finding_to_problem(*, finding: Finding, data: dict[str, Any], actor: Any = N
         org=data["org"],
         category=data["category"],
         source=Problem.Source.RESEARCH,
-        description=data["description"].strip(),
+        description=clean_text(data["description"]).strip(),
         deadline=data.get("deadline"),
         actor=actor,
         visit=visit,
@@ -355,7 +364,7 @@ def demand_save(*, demand: Demand | None, data: dict[str, Any], actor: Any = Non
     before = {} if creating else _snapshot(Demand.objects.get(pk=demand.pk), fields)
     for name in DEMAND_FIELDS:
         if name in data:
-            setattr(demand, name, data[name])
+            setattr(demand, name, clean_text(data[name]))
     demand.raised_by = squeeze(demand.raised_by)
     demand.handler = squeeze(demand.handler)
     demand.full_clean(exclude=["campaign"])
@@ -382,7 +391,7 @@ def demand_save(*, demand: Demand | None, data: dict[str, Any], actor: Any = Non
 @transaction.atomic
 def demand_respond(*, demand: Demand, handler: str, response: str, actor: Any = None) -> Demand:
     """Record who handles the demand and what has been done (办理情况); kept as a progress event."""
-    response = response.strip()
+    response = clean_text(response).strip()
     if not response:
         raise ValidationError({"response": "请填写办理情况"})
     demand.handler = squeeze(handler) or demand.handler
@@ -399,6 +408,7 @@ def demand_resolve(
     *, demand: Demand, resolved_on: date | None, response: str = "", actor: Any = None
 ) -> Demand:
     """Mark a demand 已解决 on a date (required, not before it was raised, not in the future)."""
+    response = clean_text(response)
     if demand.resolved:
         raise ValidationError(DEMAND_ALREADY_RESOLVED)
     demand.resolved = True
@@ -422,6 +432,7 @@ def demand_resolve(
 
 @transaction.atomic
 def demand_reopen(*, demand: Demand, reason: str, actor: Any = None) -> Demand:
+    reason = clean_text(reason)
     if not demand.resolved:
         raise ValidationError(DEMAND_NOT_RESOLVED)
     if not reason.strip():
@@ -491,7 +502,7 @@ def matter_create(
     )
     for name in MATTER_FIELDS:
         if name in data:
-            setattr(matter, name, data[name])
+            setattr(matter, name, clean_text(data[name]))
     matter.title = squeeze(matter.title)
     matter.full_clean()
     _check_campaign(matter.campaign, matter.org)
@@ -508,7 +519,7 @@ def matter_update(*, matter: PracticalMatter, data: dict[str, Any], actor: Any =
     before = _snapshot(PracticalMatter.objects.get(pk=matter.pk), (*MATTER_FIELDS, "outcome"))
     for name in (*MATTER_FIELDS, "outcome"):
         if name in data:
-            setattr(matter, name, data[name])
+            setattr(matter, name, clean_text(data[name]))
     matter.title = squeeze(matter.title)
     matter.full_clean()
     _check_campaign(matter.campaign, matter.org)
@@ -539,7 +550,7 @@ def matter_progress(
         raise ValidationError(MATTER_IS_DONE)
     if status == S.DONE:
         raise ValidationError({"status": MATTER_STATUS_BY_COMPLETE})
-    note = note.strip()
+    note = clean_text(note).strip()
     changing = bool(status) and status != matter.status
     if not note and not changing and not uploads:
         raise ValidationError({"note": MATTER_NOTHING_TO_RECORD})
@@ -579,7 +590,7 @@ def matter_complete(
     old = matter.status
     matter.status = PracticalMatter.Status.DONE
     matter.done_on = done_on
-    matter.outcome = outcome.strip()
+    matter.outcome = clean_text(outcome).strip()
     if beneficiary_count is not None:
         matter.beneficiary_count = beneficiary_count
     matter.full_clean()
@@ -603,6 +614,7 @@ def matter_complete(
 @transaction.atomic
 def matter_reopen(*, matter: PracticalMatter, reason: str, actor: Any = None) -> PracticalMatter:
     """Back from 已办结 to 推进中 (the completion date is cleared, the outcome kept), with a reason."""
+    reason = clean_text(reason)
     if matter.status != PracticalMatter.Status.DONE:
         raise ValidationError(MATTER_NOT_DONE)
     if not reason.strip():

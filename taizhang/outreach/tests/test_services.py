@@ -140,8 +140,10 @@ class FindingTextTests(HypothesisTestCase):
             data={"org": org, "subject": "走访", "date": date(2023, 10, 1)},
             findings=[{"text": t, "category": ""} for t in texts],
         )
-        expected = [t.strip() for t in texts if t.strip()]
+        kept = [services.clean_text(t).strip() for t in texts]
+        expected = [t for t in kept if t]
         assert list(visit.findings.order_by("order").values_list("text", flat=True)) == expected
+        assert not any("\x00" in t for t in expected)
 
 
 # --- Demands ---------------------------------------------------------------------------------
