@@ -236,6 +236,7 @@ class FindingToProblemForm(StyledFormMixin, forms.Form):
             initial.setdefault("responsible_leader", visit.topic.leader_id)
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "请选择"), *Problem.Category.choices]
+        self.fields["responsible_leader"].empty_label = "（暂不指定）"
         self.fields["rectification_type"].choices = Problem.Type.choices
         self.fields["org"].queryset = org_choices_for_user(user=user, cap=Cap.RECORD)
         self.fields["responsible_leader"].queryset = (

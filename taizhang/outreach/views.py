@@ -260,6 +260,9 @@ def visit_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 def finding_to_problem(request: HttpRequest, pk: int) -> HttpResponse:
     finding = get_rw_finding_for_user(request.user, pk)
+    if request.method == "GET" and finding.problems.exists():
+        messages.info(request, "该发现已转入问题清单")
+        return redirect(finding)
     form = forms.FindingToProblemForm(request.POST or None, user=request.user, finding=finding)
     if form.is_valid():
         require(request.user, Cap.RECORD, form.cleaned_data["org"])
@@ -279,6 +282,9 @@ def finding_to_problem(request: HttpRequest, pk: int) -> HttpResponse:
 
 def finding_to_matter(request: HttpRequest, pk: int) -> HttpResponse:
     finding = get_rw_finding_for_user(request.user, pk)
+    if request.method == "GET" and finding.matters.exists():
+        messages.info(request, "该发现已转为办实事")
+        return redirect(finding)
     form = forms.MatterForm(
         request.POST or None,
         user=request.user,
@@ -455,6 +461,9 @@ def demand_reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 def demand_to_matter(request: HttpRequest, pk: int) -> HttpResponse:
     demand = get_rw_demand_for_user(request.user, pk)
+    if request.method == "GET" and demand.matters.exists():
+        messages.info(request, "该诉求已转为办实事")
+        return redirect(demand)
     form = forms.MatterForm(
         request.POST or None,
         user=request.user,

@@ -182,3 +182,12 @@ def test_a_member_sees_a_finding_was_put_on_the_problem_list_but_not_its_code(wo
     page = client.get(visit.get_absolute_url()).content.decode()
     assert "已转入问题清单" in page and "WT-001" not in page
     assert reverse("outreach:finding_to_problem", args=[finding.pk]) not in page
+
+
+def test_opening_the_conversion_of_a_converted_finding_goes_back_to_the_visit(world, client, finding):
+    services.finding_to_matter(
+        finding=finding, data={"org": world.branch_a, "title": "午间服务", "due_date": date(2023, 11, 30)}
+    )
+    client.force_login(world.secretary_a)
+    response = client.get(reverse("outreach:finding_to_matter", args=[finding.pk]))
+    assert response.status_code == 302 and response["Location"] == finding.get_absolute_url()
