@@ -277,7 +277,7 @@ class ImportContext:
         self.problems[key] = node
         self._problem_codes[node.code].append(node)
 
-    def load_problems(self, codes: list[str] | None = None) -> None:
+    def load_problems(self) -> None:
         """The problems already in the database, in scope (once, when a measure or institution first
         names one); those the 问题清单 sheet created or updated are kept as they are."""
         if self._problems_loaded or not self.paths:

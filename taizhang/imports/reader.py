@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from taizhang.imports import messages as msg
 from taizhang.imports.cells import is_blank, normalise_label
 from taizhang.imports.errors import Errors
-from taizhang.imports.schema import GUIDE_SHEET, SHEETS, SheetSpec
+from taizhang.imports.schema import GUIDE_SHEET, OPTIONS_SHEET, SHEETS, SheetSpec
 
 HEADER_SCAN_ROWS = 10
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -258,7 +258,7 @@ def open_workbook(data: bytes, *, name: str, errors: Errors) -> Workbook:
         sheet.estimated_rows = max(estimated - sheet.header_row, 0)
         sheets.append(sheet)
     ignored = [ws.title for ws in book.worksheets if normalise_label(ws.title) not in matched]
-    ignored = [t for t in ignored if normalise_label(t) != normalise_label(GUIDE_SHEET)]
+    ignored = [t for t in ignored if normalise_label(t) not in {GUIDE_SHEET, OPTIONS_SHEET}]
     if not sheets:
         book.close()
         raise WorkbookRefused(msg.NO_SHEETS.format(names="、".join(s.name for s in SHEETS)))

@@ -301,6 +301,7 @@ SHEETS_BY_KEY = {s.key: s for s in SHEETS}
 SHEETS_BY_NAME = {s.name: s for s in SHEETS}
 SHEET_NAMES = tuple(s.name for s in SHEETS)
 GUIDE_SHEET = "填表说明"
+OPTIONS_SHEET = "选项"  # hidden sheet holding the drop-down lists of the template
 FAILED_COLUMN = "失败原因"
 
 

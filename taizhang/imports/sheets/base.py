@@ -22,6 +22,7 @@ from taizhang.imports.reader import Row, SheetData
 from taizhang.imports.schema import SheetSpec
 
 BATCH = 2000
+NO_CAMPAIGN = frozenset({"无", "-", "—", "/"})
 _MISSING = object()
 
 
@@ -109,6 +110,8 @@ class RowValues:
     def campaign(self, org: OrgNode | None, day: date | None) -> CampaignNode | None:
         """The row's campaign: the 学习教育编码 column when filled, else DESIGN.md's assignment rule."""
         wanted = self.code("campaign")
+        if wanted in NO_CAMPAIGN:
+            return None  # explicitly under no campaign (what the export writes for such records)
         if wanted:
             node = self.ctx.campaigns.get(wanted)
             if node is None:

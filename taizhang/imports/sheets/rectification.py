@@ -21,7 +21,7 @@ from taizhang.imports.schema import (
     TASK_KINDS,
     TASK_STATUSES,
 )
-from taizhang.imports.sheets.base import Record, RowValues, SheetHandler, chunks, node_pk, ref
+from taizhang.imports.sheets.base import NO_CAMPAIGN, Record, RowValues, SheetHandler, chunks, node_pk, ref
 from taizhang.imports.sheets.people import CODE_TAKEN
 from taizhang.imports.sheets.study import node_key
 from taizhang.plans.models import PlanTask
@@ -47,11 +47,16 @@ def leader(values: RowValues, key: str, org: Any) -> Any:
 def find_problem(values: RowValues, key: str, code: str, campaign: Any) -> ProblemNode | None:
     """A problem by its 问题编号: within the named campaign, or the only one with that number."""
     ctx = values.ctx
-    ctx.load_problems([code])
-    if campaign is not None:
+    ctx.load_problems()
+    explicit = values.code("campaign")
+    if explicit in NO_CAMPAIGN:
+        node = ctx.problems.get(("", code))
+    elif campaign is not None:
         node = ctx.problems.get((campaign.code, code))
-        if node is None and values.code("campaign") == "":
-            node = ctx.problems.get(("", code))
+        if node is None and not explicit:
+            # An institution's campaign comes from its unit; its problems may predate the campaign.
+            found = ctx.find_problems(code)
+            node = found[0] if len(found) == 1 else None
     else:
         found = ctx.find_problems(code)
         if len(found) > 1:
@@ -185,12 +190,7 @@ class MeasureSheet(SheetHandler):
 
     def parse(self, values: RowValues) -> Record | None:
         code = values.code("problem", required=True)
-        campaign = None
-        wanted = values.code("campaign")
-        if wanted:
-            campaign = self.ctx.campaigns.get(wanted)
-            if campaign is None:
-                values.fail("campaign", msg.UNKNOWN_CAMPAIGN.format(value=wanted))
+        campaign = values.campaign(None, None)
         problem = find_problem(values, "problem", code, campaign) if code and values.ok else None
         content = values.long_text("content", required=True)
         fields = {
