@@ -95,7 +95,7 @@ def integer(value: Any, *, low: int | None = None, high: int | None = None) -> i
             raise CellError(msg.NOT_INT.format(value=display(value)))
         number = int(value)
     else:
-        raw = to_halfwidth(str(value)).replace(" ", "").replace(",", "")
+        raw = squeeze(to_halfwidth(str(value))).replace(" ", "").replace(",", "")
         raw = re.sub(r"(分钟|分)$", "", raw)
         if re.fullmatch(r"[+-]?\d+(\.0+)?", raw) is None:
             raise CellError(msg.NOT_INT.format(value=display(value)))
@@ -190,6 +190,8 @@ def yes_no(value: Any) -> bool:
 
 _OPEN, _CLOSE = "（(【[", "）)】]"
 _SEPARATORS = set("、，,；; \t\n\r\u3000")
+_HAS_BRACKET = re.compile(r"[（(【\[）)】\]]")
+_SPLIT = re.compile(r"[、，,；;\s\u3000]+")
 ALL_WORDS = frozenset({"全体", "全体党员", "全体人员", "全员"})
 
 
@@ -205,6 +207,10 @@ def names(value: Any) -> list[NameEntry]:
     A repeated name is kept once (the first entry wins)."""
     check_error_value(value)
     raw = value if isinstance(value, str) else text(value)
+    if not _HAS_BRACKET.search(raw):
+        # The common case, and the hot loop of a large import: a plain list of names.
+        unique = dict.fromkeys(n for n in _SPLIT.split(to_halfwidth(raw)) if n)
+        return [NameEntry(n) for n in unique]
     entries: list[list[str]] = []
     name_chars: list[str] = []
     note_chars: list[str] = []

@@ -154,6 +154,18 @@ def node_pk(node: Any) -> int | None:
     return node.pk if node.pk is not None else node.obj.pk
 
 
+def fast_insert(model: type[models.Model], columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT plain tuples with executemany, for child rows nobody needs the ids of (attendance,
+    speeches). The values must already be what the columns store (ids, strings, booleans)."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(model._meta.get_field(c).column) for c in columns)
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})", rows)
+
+
 def chunks(items: list, size: int = 900) -> Iterable[list]:
     for start in range(0, len(items), size):
         yield items[start : start + size]

@@ -69,9 +69,11 @@ class OrgSheet(SheetHandler):
             parent_code = record.extra["parent_code"]
             parent = None
             if parent_code:
-                parent = self.ctx.org(parent_code)
-                if parent is None:
+                parent = self.ctx.orgs.get(parent_code)
+                # A unit the sheet creates is in scope when its own parent is (checked via its path).
+                if parent is None or (not parent.is_new and not self.ctx.in_scope(parent)):
                     values.fail("parent", msg.PARENT_UNKNOWN.format(value=parent_code))
+                    parent = None
             if not node.is_new:
                 current = node.parent
                 if parent_code and parent is not None and parent is not current:
@@ -88,7 +90,9 @@ class OrgSheet(SheetHandler):
             for values, record in todo:
                 node = self.ctx.orgs[record.key[0]]
                 if node.parent is None:
-                    if not self.ctx.in_scope(OrgNode("", "", "", "/")):
+                    if not record.extra["parent_code"] and (
+                        "/" not in self.ctx.paths or record.create["kind"] != Organization.Kind.COMMITTEE
+                    ):
                         values.fail("parent", msg.ROOT_NOT_ALLOWED, value="")
                     node.path = self.ctx.new_org_path(None)
                 elif node.parent.path:
@@ -115,8 +119,6 @@ class OrgSheet(SheetHandler):
                             parent=KIND_LABELS[node.parent.kind], kind=KIND_LABELS[kind]
                         ),
                     )
-            elif kind and kind != Organization.Kind.COMMITTEE and node.is_new:
-                values.fail("parent", msg.ROOT_NOT_ALLOWED, value="")
             if not values.ok:
                 continue
             node.name, node.kind = record.create["name"], kind
