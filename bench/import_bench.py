@@ -75,18 +75,52 @@ def build_workbook() -> tuple[bytes, dict[str, int]]:
     for b in range(BRANCHES):
         ws.write_row(b + 2, 0, [f"BJ{b + 1:03d}", f"第{b + 1}党支部", "BJ", "党支部"])
     ws = book.add_worksheet("党员")
-    ws.write_row(0, 0, ["姓名", "所在组织编码", "性别", "身份证号", "手机号", "党员类别", "入党日期", "职务", "所在处室"])
+    ws.write_row(
+        0,
+        0,
+        ["姓名", "所在组织编码", "性别", "身份证号", "手机号", "党员类别", "入党日期", "职务", "所在处室"],
+    )
     roster: dict[str, list[str]] = {}
     for i, name in enumerate(names):
         branch = f"BJ{i // MEMBERS_PER_BRANCH + 1:03d}"
         roster.setdefault(branch, []).append(name)
         joined = date(1990, 1, 1) + timedelta(days=rng.randrange(12000))
-        ws.write_row(i + 1, 0, [name, branch, "男" if genders[i] == "male" else "女", "", "", "正式党员", joined.isoformat(), "科员", "机关"])
+        ws.write_row(
+            i + 1,
+            0,
+            [
+                name,
+                branch,
+                "男" if genders[i] == "male" else "女",
+                "",
+                "",
+                "正式党员",
+                joined.isoformat(),
+                "科员",
+                "机关",
+            ],
+        )
     ws = book.add_worksheet("学习教育")
     ws.write_row(0, 0, ["编码", "名称", "开始日期", "结束日期", "组织编码"])
     ws.write_row(1, 0, [CAMPAIGN[0], CAMPAIGN[1], CAMPAIGN[2].isoformat(), CAMPAIGN[3].isoformat(), "BJ"])
     ws = book.add_worksheet("学习活动")
-    ws.write_row(0, 0, ["日期", "组织编码", "活动类型", "主题", "地点", "主持人", "参加人员", "缺席人员", "发言人员", "学习内容", "备注"])
+    ws.write_row(
+        0,
+        0,
+        [
+            "日期",
+            "组织编码",
+            "活动类型",
+            "主题",
+            "地点",
+            "主持人",
+            "参加人员",
+            "缺席人员",
+            "发言人员",
+            "学习内容",
+            "备注",
+        ],
+    )
     row = 1
     attendance = 0
     span = (CAMPAIGN[3] - CAMPAIGN[2]).days
@@ -176,15 +210,23 @@ def time_import_export(data: bytes) -> float:
     root.path = f"/{root.pk}/"
     root.save(update_fields=["path"])
     for b in range(BRANCHES):
-        org = Organization.objects.create(code=f"BJ{b + 1:03d}", name=f"第{b + 1}党支部", kind="branch", parent=root, depth=1)
+        org = Organization.objects.create(
+            code=f"BJ{b + 1:03d}", name=f"第{b + 1}党支部", kind="branch", parent=root, depth=1
+        )
         org.path = f"{root.path}{org.pk}/"
         org.save(update_fields=["path"])
-    campaign = Campaign.objects.create(code=CAMPAIGN[0], name=CAMPAIGN[1], org=root, start_date=CAMPAIGN[2], end_date=CAMPAIGN[3])
+    campaign = Campaign.objects.create(
+        code=CAMPAIGN[0], name=CAMPAIGN[1], org=root, start_date=CAMPAIGN[2], end_date=CAMPAIGN[3]
+    )
 
     class MemberResource(resources.ModelResource):
         name = fields.Field(attribute="name", column_name="姓名")
-        org = fields.Field(attribute="org", column_name="所在组织编码", widget=widgets.ForeignKeyWidget(Organization, "code"))
-        joined_on = fields.Field(attribute="joined_on", column_name="入党日期", widget=widgets.DateWidget("%Y-%m-%d"))
+        org = fields.Field(
+            attribute="org", column_name="所在组织编码", widget=widgets.ForeignKeyWidget(Organization, "code")
+        )
+        joined_on = fields.Field(
+            attribute="joined_on", column_name="入党日期", widget=widgets.DateWidget("%Y-%m-%d")
+        )
         post = fields.Field(attribute="post", column_name="职务")
         department = fields.Field(attribute="department", column_name="所在处室")
 
@@ -195,8 +237,12 @@ def time_import_export(data: bytes) -> float:
 
     class ActivityResource(resources.ModelResource):
         date = fields.Field(attribute="date", column_name="日期", widget=widgets.DateWidget("%Y-%m-%d"))
-        org = fields.Field(attribute="org", column_name="组织编码", widget=widgets.ForeignKeyWidget(Organization, "code"))
-        type = fields.Field(attribute="type", column_name="活动类型", widget=widgets.ForeignKeyWidget(ActivityType, "name"))
+        org = fields.Field(
+            attribute="org", column_name="组织编码", widget=widgets.ForeignKeyWidget(Organization, "code")
+        )
+        type = fields.Field(
+            attribute="type", column_name="活动类型", widget=widgets.ForeignKeyWidget(ActivityType, "name")
+        )
         topic = fields.Field(attribute="topic", column_name="主题")
         place = fields.Field(attribute="place", column_name="地点")
         host = fields.Field(attribute="host", column_name="主持人")
@@ -215,8 +261,12 @@ def time_import_export(data: bytes) -> float:
             return StudyActivity.objects.get(org__code=org, date=day, type__name=type_name, topic=topic)
 
     class AttendanceResource(resources.ModelResource):
-        activity = fields.Field(attribute="activity", column_name="活动", widget=ActivityKeyWidget(StudyActivity))
-        member = fields.Field(attribute="member", column_name="姓名", widget=widgets.ForeignKeyWidget(Member, "name"))
+        activity = fields.Field(
+            attribute="activity", column_name="活动", widget=ActivityKeyWidget(StudyActivity)
+        )
+        member = fields.Field(
+            attribute="member", column_name="姓名", widget=widgets.ForeignKeyWidget(Member, "name")
+        )
         status = fields.Field(attribute="status", column_name="出勤")
         reason_note = fields.Field(attribute="reason_note", column_name="原因")
 
@@ -272,7 +322,12 @@ def main() -> None:
     floor = statistics.median(floor_runs)
     print(f"openpyxl_read: median {floor:.2f} s", flush=True)
     cases: dict[str, dict] = {
-        "openpyxl_read": {"median_s": round(floor, 3), "target_s": None, "floor_s": round(floor, 3), "runs": [round(r, 3) for r in floor_runs]}
+        "openpyxl_read": {
+            "median_s": round(floor, 3),
+            "target_s": None,
+            "floor_s": round(floor, 3),
+            "runs": [round(r, 3) for r in floor_runs],
+        }
     }
     for name, dry_run in (("taizhang_import", False), ("taizhang_dry_run", True)):
         runs = []
@@ -303,7 +358,11 @@ def main() -> None:
         "description": "100k attendance rows (~3,000 activities with name lists) + members, SQLite",
         "rows": size,
         "workbook_bytes": len(data),
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
         "cases": cases,
     }
     out = Path(args.out)
@@ -312,7 +371,9 @@ def main() -> None:
     connections.close_all()
     shutil.rmtree(work, ignore_errors=True)
     ok = cases["taizhang_import"]["median_s"] <= TARGET_S
-    print(f"taizhang_import median {cases['taizhang_import']['median_s']:.2f} s (target {TARGET_S:.0f} s): {'OK' if ok else 'TOO SLOW'}")
+    print(
+        f"taizhang_import median {cases['taizhang_import']['median_s']:.2f} s (target {TARGET_S:.0f} s): {'OK' if ok else 'TOO SLOW'}"
+    )
     sys.exit(0 if ok else 1)
 
 

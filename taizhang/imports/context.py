@@ -102,6 +102,9 @@ class ImportContext:
     _new_org_seq: int = 0
     _problem_codes: dict[str, list[ProblemNode]] = field(default_factory=lambda: defaultdict(list))
     _problems_loaded: bool = False
+    # Keys of rows that failed their own checks (党员 names, 问题编号, 学习教育编码): a later row that
+    # names one is told to fix that row first, instead of hearing that the name does not exist.
+    failed: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def today(self) -> date:
@@ -198,6 +201,9 @@ class ImportContext:
         if len(found) == 1:
             return NameLookup(found[0])
         if not found:
+            row = self.failed.get(("党员", name))
+            if row:
+                return NameLookup(error=msg.ROW_FAILED.format(what="", value=name, sheet="党员", row=row))
             return NameLookup(error=msg.UNKNOWN_NAME.format(name=name, org=within.name))
         units = "、".join(dict.fromkeys(m.org.name for m in found))
         return NameLookup(

@@ -26,6 +26,7 @@ AMBIGUOUS_NAME = "“{name}”在“{org}”及其下级组织中有 {count} 人
 UNKNOWN_TYPE = "活动类型“{value}”不在可选范围内（见“填表说明”）"
 UNKNOWN_PROBLEM = "问题编号“{value}”在问题清单和系统中都不存在"
 AMBIGUOUS_PROBLEM = "问题编号“{value}”在多个学习教育中都有，请填写“学习教育编码”"
+ROW_FAILED = "{what}“{value}”所在的“{sheet}”第 {row} 行有错误，请先改正那一行"
 PRESENT_AND_ABSENT = "“{name}”同时出现在参加人员和缺席人员中"
 SPEAKER_NOT_PRESENT = "发言人“{name}”不在参加人员中"
 NO_ATTENDEES = "没有参加人员"

@@ -115,7 +115,13 @@ class RowValues:
         if wanted:
             node = self.ctx.campaigns.get(wanted)
             if node is None:
-                self.fail("campaign", msg.UNKNOWN_CAMPAIGN.format(value=wanted))
+                row = self.ctx.failed.get(("学习教育", wanted))
+                message = (
+                    msg.ROW_FAILED.format(what="学习教育编码", value=wanted, sheet="学习教育", row=row)
+                    if row
+                    else msg.UNKNOWN_CAMPAIGN.format(value=wanted)
+                )
+                self.fail("campaign", message)
             elif org is not None and not node.org.holds(org):
                 self.fail("campaign", msg.ORG_OUTSIDE_CAMPAIGN.format(org=org.name, campaign=node.name))
             return node
@@ -197,6 +203,7 @@ class SheetHandler:
             record = self.parse(values)
             tick()
             if record is None or not values.ok:
+                self.remember_failed(values)
                 continue
             first = self._seen.get(record.key)
             if first is not None:
@@ -208,6 +215,9 @@ class SheetHandler:
 
     def parse(self, values: RowValues) -> Record | None:
         raise NotImplementedError
+
+    def remember_failed(self, values: RowValues) -> None:
+        """Hook: note the key of a failed row that later sheets refer to (see ImportContext.failed)."""
 
     def describe_key(self, record: Record) -> str:
         return "、".join(str(part.code if hasattr(part, "code") else part) for part in record.key if part)

@@ -200,6 +200,11 @@ class MemberSheet(SheetHandler):
         key = ("id", digest(id_number)) if id_number else ("name", org.code, name)
         return Record(values.row, key, create, update, extra={"org": org, "name": name, "values": values})
 
+    def remember_failed(self, values: RowValues) -> None:
+        name = cells.text(values.raw("name")) if not cells.is_blank(values.raw("name")) else ""
+        if name:
+            self.ctx.failed.setdefault(("党员", name), values.row.number)
+
     @staticmethod
     def _id_number(value: Any) -> str:
         if cells.is_masked(value):  # an exported, masked number identifies nobody: ignore it
@@ -314,6 +319,10 @@ _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 class CampaignSheet(SheetHandler):
     spec = SHEETS_BY_KEY["campaign"]
     model = Campaign
+
+    def remember_failed(self, values: RowValues) -> None:
+        if not cells.is_blank(values.raw("code")):
+            self.ctx.failed.setdefault(("学习教育", cells.code(values.raw("code"))), values.row.number)
 
     def parse(self, values: RowValues) -> Record | None:
         code = values.code("code", required=True)

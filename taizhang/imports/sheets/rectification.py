@@ -64,7 +64,13 @@ def find_problem(values: RowValues, key: str, code: str, campaign: Any) -> Probl
             return None
         node = found[0] if found else None
     if node is None:
-        values.fail(key, msg.UNKNOWN_PROBLEM.format(value=code), value=code)
+        row = ctx.failed.get(("问题清单", code))
+        if row:
+            values.fail(
+                key, msg.ROW_FAILED.format(what="问题编号", value=code, sheet="问题清单", row=row), value=code
+            )
+        else:
+            values.fail(key, msg.UNKNOWN_PROBLEM.format(value=code), value=code)
     return node
 
 
@@ -118,6 +124,10 @@ class ProblemSheet(SheetHandler):
 
     def describe_key(self, record: Record) -> str:
         return f"问题编号 {record.key[1]}"
+
+    def remember_failed(self, values: RowValues) -> None:
+        if not cells.is_blank(values.raw("code")):
+            self.ctx.failed.setdefault(("问题清单", cells.code(values.raw("code"))), values.row.number)
 
     def fetch(self) -> dict[tuple, dict[str, Any]]:
         found: dict[tuple, dict[str, Any]] = {}

@@ -22,7 +22,9 @@ NAMES = st.lists(
 
 
 def _fullwidth(text: str, mask: list[bool]) -> str:
-    return "".join(FULL.get(ch, ch) if full else ch for ch, full in zip(text, mask + [False] * len(text), strict=False))
+    return "".join(
+        FULL.get(ch, ch) if full else ch for ch, full in zip(text, mask + [False] * len(text), strict=False)
+    )
 
 
 @given(
@@ -64,23 +66,42 @@ def test_impossible_days_are_refused_naming_the_value(value):
     assert str(exc.value) == f"“{value}”不是有效的日期"
 
 
-@given(st.integers(min_value=1, max_value=1440), st.lists(st.booleans(), max_size=6), SPACES, SPACES,
-       st.sampled_from(["", "分钟", "分"]))
+@given(
+    st.integers(min_value=1, max_value=1440),
+    st.lists(st.booleans(), max_size=6),
+    SPACES,
+    SPACES,
+    st.sampled_from(["", "分钟", "分"]),
+)
 def test_numbers_with_full_width_digits_spaces_and_units_read_right(number, full, left, right, unit):
     assert cells.integer(left + _fullwidth(str(number), full) + unit + right) == number
 
 
-@given(names=NAMES, separators=st.lists(st.sampled_from(["、", "，", ",", ";", "；", " ", "  ", "、 ", "\n"]), min_size=12, max_size=12),
-       left=SPACES, right=SPACES)
+@given(
+    names=NAMES,
+    separators=st.lists(
+        st.sampled_from(["、", "，", ",", ";", "；", " ", "  ", "、 ", "\n"]), min_size=12, max_size=12
+    ),
+    left=SPACES,
+    right=SPACES,
+)
 def test_names_split_on_any_separator(names, separators, left, right):
     text = left + "".join(n + separators[i] for i, n in enumerate(names[:-1])) + names[-1] + right
     assert [e.name for e in cells.names(text)] == names
 
 
-@given(names=NAMES, reasons=st.lists(st.sampled_from(["出差", "病假", "外出培训，三天", "公务(开会)", ""]), min_size=12, max_size=12),
-       bracket=st.sampled_from([("（", "）"), ("(", ")"), ("【", "】")]), gap=st.sampled_from(["", " "]))
+@given(
+    names=NAMES,
+    reasons=st.lists(
+        st.sampled_from(["出差", "病假", "外出培训，三天", "公务(开会)", ""]), min_size=12, max_size=12
+    ),
+    bracket=st.sampled_from([("（", "）"), ("(", ")"), ("【", "】")]),
+    gap=st.sampled_from(["", " "]),
+)
 def test_reasons_in_brackets_stay_with_their_name(names, reasons, bracket, gap):
-    text = "、".join(f"{n}{gap}{bracket[0]}{r}{bracket[1]}" if r else n for n, r in zip(names, reasons, strict=False))
+    text = "、".join(
+        f"{n}{gap}{bracket[0]}{r}{bracket[1]}" if r else n for n, r in zip(names, reasons, strict=False)
+    )
     entries = cells.names(text)
     assert [(e.name, e.note) for e in entries] == [(n, r) for n, r in zip(names, reasons, strict=False)]
 

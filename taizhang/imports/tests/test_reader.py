@@ -30,7 +30,9 @@ def _rewrite(data: bytes, part: str, change) -> bytes:  # noqa: ANN001
 
 
 def test_title_rows_above_the_header_are_skipped_and_row_numbers_stay_excels():
-    data = workbook({"组织": [["X1", "一支部", "", "党委"], [], ["X2", "二支部", "X1", "党支部"]]}, title_rows=2)
+    data = workbook(
+        {"组织": [["X1", "一支部", "", "党委"], [], ["X2", "二支部", "X1", "党支部"]]}, title_rows=2
+    )
     errors = Errors()
     book = open_workbook(data, name="a.xlsx", errors=errors)
     sheet = book.sheets[0]
@@ -40,9 +42,22 @@ def test_title_rows_above_the_header_are_skipped_and_row_numbers_stay_excels():
 
 
 def test_headers_tolerate_stars_spaces_and_bracket_widths():
-    headers = {"个人自学": ["日期*", " 姓名 ", "组织编码＊", "学习内容（必填）", "时长(分钟)", "学习方式", "心得体会", "备注栏"]}
+    headers = {
+        "个人自学": [
+            "日期*",
+            " 姓名 ",
+            "组织编码＊",
+            "学习内容（必填）",
+            "时长(分钟)",
+            "学习方式",
+            "心得体会",
+            "备注栏",
+        ]
+    }
     errors = Errors()
-    book = open_workbook(workbook({"个人自学": [["2023-9-5", "甲", "W", "书", 30]]}, headers=headers), name="a", errors=errors)
+    book = open_workbook(
+        workbook({"个人自学": [["2023-9-5", "甲", "W", "书", 30]]}, headers=headers), name="a", errors=errors
+    )
     assert not errors
     assert set(book.sheets[0].columns) == {"date", "name", "org", "material", "minutes", "channel", "notes"}
 
@@ -72,11 +87,17 @@ def test_formula_cells_give_their_cached_value_and_are_never_evaluated():
     ws = book.active
     ws.title = "组织"
     ws.append(["组织编码", "组织名称", "上级组织编码", "组织类型"])
-    ws.append(["X1", "=CONCATENATE(\"一\",\"支部\")", "", "党委"])
+    ws.append(["X1", '=CONCATENATE("一","支部")', "", "党委"])
     out = io.BytesIO()
     book.save(out)
     # openpyxl writes no cached value; put one in as Excel would ("缓存值"), and check it is what we read.
-    data = _rewrite(out.getvalue(), "xl/worksheets/sheet1.xml", lambda x: x.replace(b"<v></v>", b"<v>\xe7\xbc\x93\xe5\xad\x98\xe5\x80\xbc</v>").replace(b'<c r="B2"', b'<c r="B2" t="str"'))
+    data = _rewrite(
+        out.getvalue(),
+        "xl/worksheets/sheet1.xml",
+        lambda x: x.replace(b"<v></v>", b"<v>\xe7\xbc\x93\xe5\xad\x98\xe5\x80\xbc</v>").replace(
+            b'<c r="B2"', b'<c r="B2" t="str"'
+        ),
+    )
     errors = Errors()
     sheet = open_workbook(data, name="a", errors=errors).sheets[0]
     row = next(sheet.rows())
@@ -93,7 +114,7 @@ def test_a_formula_without_a_value_is_an_error_naming_the_cell(db, run_import):
     ws = book.active
     ws.title = "组织"
     ws.append(["组织编码", "组织名称", "上级组织编码", "组织类型"])
-    ws.append(["X1", "=A2&\"党委\"", "", "党委"])
+    ws.append(["X1", '=A2&"党委"', "", "党委"])
     out = io.BytesIO()
     book.save(out)
     run = run_import(out.getvalue())
@@ -129,7 +150,10 @@ LAUGHS = b"""<?xml version="1.0"?>
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>"""
 
 
-@pytest.mark.parametrize("prolog, part", [(XXE, "xl/worksheets/sheet1.xml"), (LAUGHS, "xl/sharedStrings.xml"), (XXE, "xl/workbook.xml")])
+@pytest.mark.parametrize(
+    "prolog, part",
+    [(XXE, "xl/worksheets/sheet1.xml"), (LAUGHS, "xl/sharedStrings.xml"), (XXE, "xl/workbook.xml")],
+)
 def test_xml_with_entity_declarations_is_refused(db, run_import, prolog, part):
     data = workbook({"组织": [["X1", "一支部", "", "党委"]]})
     if part == "xl/sharedStrings.xml" and part not in zipfile.ZipFile(io.BytesIO(data)).namelist():
@@ -146,7 +170,10 @@ def test_xml_with_entity_declarations_is_refused(db, run_import, prolog, part):
 
 
 def test_old_excel_and_other_files_are_refused_with_a_hint(db, run_import):
-    assert run_import(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100).errors[0]["message"] == msg.FILE_OLD_EXCEL
+    assert (
+        run_import(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100).errors[0]["message"]
+        == msg.FILE_OLD_EXCEL
+    )
     assert run_import(b"%PDF-1.4").errors[0]["message"] == msg.FILE_NOT_XLSX
     assert run_import(b"").errors[0]["message"] == msg.FILE_EMPTY
 

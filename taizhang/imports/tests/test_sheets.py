@@ -15,7 +15,7 @@ from taizhang.lib import idcard
 from taizhang.org.models import Member, Organization
 from taizhang.outreach.models import Demand, Finding, PracticalMatter, ResearchVisit
 from taizhang.plans.models import PlanTask
-from taizhang.rectification.models import Institution, Measure, Problem
+from taizhang.rectification.models import Institution, Problem
 from taizhang.study.models import Attendance, SelfStudy, Speech, StudyActivity
 
 ID = idcard.make("110105", date(1985, 3, 4), 123)  # odd sequence → male
@@ -73,7 +73,9 @@ def test_a_campaign_sheet_creates_the_campaign_later_rows_belong_to(world, run_i
     data = workbook(
         {
             "学习教育": [["dj2024", "2024年党纪学习教育", "2024-04-01", "2024-07-31", "W"]],
-            "学习活动": [["2024-05-10", "WA", "支部集中学习", "学习《条例》", "", "", "甲0号、甲1号", "", "", "", ""]],
+            "学习活动": [
+                ["2024-05-10", "WA", "支部集中学习", "学习《条例》", "", "", "甲0号、甲1号", "", "", "", ""]
+            ],
         }
     )
     _ok(run_import(data, user=world.admin))
@@ -86,15 +88,31 @@ def test_an_activity_brings_its_attendance_absences_invitees_and_speakers(world,
     world.people_b[1].name = "乙领导"
     world.people_b[1].save()
     row = [
-        "2023年9月5日", "WA", "支部集中学习", "学习二十大报告", "会议室", "甲0号",
-        "全体、乙领导（列席）", "甲2号（出差）， 甲3号 (外出开会，下午返回)，甲4号（病假）", "甲0号（谈体会）、乙领导",
-        "《选读》第一卷", "补记",
+        "2023年9月5日",
+        "WA",
+        "支部集中学习",
+        "学习二十大报告",
+        "会议室",
+        "甲0号",
+        "全体、乙领导（列席）",
+        "甲2号（出差）， 甲3号 (外出开会，下午返回)，甲4号（病假）",
+        "甲0号（谈体会）、乙领导",
+        "《选读》第一卷",
+        "补记",
     ]
     run = _ok(run_import(workbook({"学习活动": [row]}), user=world.admin))
     activity = StudyActivity.objects.get()
     assert activity.campaign == world.campaign and activity.type.name == "支部集中学习"
-    assert (activity.place, activity.host, activity.other_materials, activity.note) == ("会议室", "甲0号", "《选读》第一卷", "补记")
-    rows = {a.member.name: (a.status, a.invited, a.reason, a.reason_note) for a in activity.attendances.select_related("member")}
+    assert (activity.place, activity.host, activity.other_materials, activity.note) == (
+        "会议室",
+        "甲0号",
+        "《选读》第一卷",
+        "补记",
+    )
+    rows = {
+        a.member.name: (a.status, a.invited, a.reason, a.reason_note)
+        for a in activity.attendances.select_related("member")
+    }
     assert rows == {
         "甲0号": ("present", False, "", ""),
         "甲1号": ("present", False, "", ""),
@@ -110,12 +128,21 @@ def test_an_activity_brings_its_attendance_absences_invitees_and_speakers(world,
     row[7] = "甲2号（培训），甲3号(外出开会，下午返回)，甲4号（病假）"
     again = _ok(run_import(workbook({"学习活动": [row]}), user=world.admin))
     assert StudyActivity.objects.count() == 1 and Attendance.objects.count() == 7
-    assert again.counts["学习活动"] == {"created": 0, "updated": 1, "unchanged": 0, "attendance": 0, "attendance_updated": 1, "speeches": 0}
+    assert again.counts["学习活动"] == {
+        "created": 0,
+        "updated": 1,
+        "unchanged": 0,
+        "attendance": 0,
+        "attendance_updated": 1,
+        "speeches": 0,
+    }
     assert Attendance.objects.get(member__name="甲2号").reason == "training"
 
 
 def test_self_study_belongs_to_the_members_unit(world, run_import):
-    data = workbook({"个人自学": [["2023-10-01", "甲1号", "WA", "《选读》第二卷", "９０", "学习强国", "体会"]]})
+    data = workbook(
+        {"个人自学": [["2023-10-01", "甲1号", "WA", "《选读》第二卷", "９０", "学习强国", "体会"]]}
+    )
     _ok(run_import(data, user=world.admin))
     entry = SelfStudy.objects.get()
     assert entry.member == world.people_a[1] and entry.org == world.group_a
@@ -124,7 +151,13 @@ def test_self_study_belongs_to_the_members_unit(world, run_import):
 
 
 def test_a_visit_keeps_outsiders_as_text_and_findings_as_rows(world, run_import):
-    data = workbook({"调研": [["2023-10-12", "WA", "营商环境", "大厅", "王局长", "甲0号、甲1号、街道干部", "排队久\n材料多"]]})
+    data = workbook(
+        {
+            "调研": [
+                ["2023-10-12", "WA", "营商环境", "大厅", "王局长", "甲0号、甲1号、街道干部", "排队久\n材料多"]
+            ]
+        }
+    )
     _ok(run_import(data, user=world.admin))
     visit = ResearchVisit.objects.get()
     assert sorted(m.name for m in visit.participants.all()) == ["甲0号", "甲1号"]
@@ -145,17 +178,40 @@ def test_demands_and_matters(world, run_import):
     demand = Demand.objects.get()
     assert demand.resolved and demand.raised_by == "" and demand.campaign == world.campaign
     matter = PracticalMatter.objects.get()
-    assert (matter.status, matter.done_on, matter.campaign, matter.light) == ("done", date(2023, 11, 30), world.campaign, "done")
+    assert (matter.status, matter.done_on, matter.campaign, matter.light) == (
+        "done",
+        date(2023, 11, 30),
+        world.campaign,
+        "done",
+    )
     assert Event.objects.filter(object_id=matter.pk, kind="created", to_state="done").count() == 1
 
 
 @pytest.mark.parametrize(
-    "label, status", [("待整改", "open"), ("整改中", "in_progress"), ("待审核", "submitted"), ("已销号", "closed")]
+    "label, status",
+    [("待整改", "open"), ("整改中", "in_progress"), ("待审核", "submitted"), ("已销号", "closed")],
 )
 def test_problem_statuses_map_to_the_loop(world, run_import, label, status):
     closed_on = "2023-12-01" if status == "closed" else ""
     data = workbook(
-        {"问题清单": [["WT-001", "WA", "工作作风", "征求意见", "主动服务不够", "限期整改", "甲0号", "办公室", "甲1号", "2023-12-31", label, closed_on]]}
+        {
+            "问题清单": [
+                [
+                    "WT-001",
+                    "WA",
+                    "工作作风",
+                    "征求意见",
+                    "主动服务不够",
+                    "限期整改",
+                    "甲0号",
+                    "办公室",
+                    "甲1号",
+                    "2023-12-31",
+                    label,
+                    closed_on,
+                ]
+            ]
+        }
     )
     _ok(run_import(data, user=world.admin))
     problem = Problem.objects.get()
@@ -167,10 +223,32 @@ def test_problem_statuses_map_to_the_loop(world, run_import, label, status):
 def test_measures_and_institutions_find_problems_in_the_sheet_or_the_database(world, run_import):
     from taizhang.rectification.services import problem_create
 
-    old = problem_create(campaign=world.campaign, org=world.branch_b, category="style", source="meeting", description="旧问题", code="WT-009")
+    old = problem_create(
+        campaign=world.campaign,
+        org=world.branch_b,
+        category="style",
+        source="meeting",
+        description="旧问题",
+        code="WT-009",
+    )
     data = workbook(
         {
-            "问题清单": [["WT-001", "WA", "理论学习", "专题会议", "学习不深", "", "", "", "", "2023-12-31", "整改中", ""]],
+            "问题清单": [
+                [
+                    "WT-001",
+                    "WA",
+                    "理论学习",
+                    "专题会议",
+                    "学习不深",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "2023-12-31",
+                    "整改中",
+                    "",
+                ]
+            ],
             "整改措施": [
                 ["WT-001", "制定学习计划", "甲0号", "2023-11-30", "已完成", "2023-11-20"],
                 ["WT-009", "建立台账", "", "", "未完成", ""],
@@ -191,16 +269,31 @@ def test_measures_and_institutions_find_problems_in_the_sheet_or_the_database(wo
 
 
 def test_tasks(world, run_import):
-    data = workbook({"工作任务": [["召开动员会", "W", "2023-09-05", "特色做法", "甲0号", "办公室", "已完成", "2023-09-05"]]})
+    data = workbook(
+        {
+            "工作任务": [
+                ["召开动员会", "W", "2023-09-05", "特色做法", "甲0号", "办公室", "已完成", "2023-09-05"]
+            ]
+        }
+    )
     _ok(run_import(data, user=world.admin))
     task = PlanTask.objects.get()
-    assert (task.kind, task.status, task.planned_end, task.lead_leader) == ("featured", "done", date(2023, 9, 5), world.people_a[0])
+    assert (task.kind, task.status, task.planned_end, task.lead_leader) == (
+        "featured",
+        "done",
+        date(2023, 9, 5),
+        world.people_a[0],
+    )
     assert task.campaign == world.campaign and task.light == "done"
 
 
 def test_campaign_assignment_follows_the_rules(world, run_import):
-    branch_campaign = make_campaign(org=world.branch_a, code="wa23", start_date=date(2023, 10, 1), end_date=date(2023, 10, 31))
-    later = make_campaign(org=world.committee, code="w24", start_date=date(2024, 3, 1), end_date=date(2024, 6, 30))
+    branch_campaign = make_campaign(
+        org=world.branch_a, code="wa23", start_date=date(2023, 10, 1), end_date=date(2023, 10, 31)
+    )
+    later = make_campaign(
+        org=world.committee, code="w24", start_date=date(2024, 3, 1), end_date=date(2024, 6, 30)
+    )
     activity = ["", "WA", "主题党日", "", "", "", "甲0号", "", "", "", ""]
     rows = []
     for day, topic, code in (
@@ -210,7 +303,12 @@ def test_campaign_assignment_follows_the_rules(world, run_import):
         ("2023-02-02", "指定活动", "wc"),  # the column decides
     ):
         rows.append([day, activity[1], activity[2], topic, *activity[4:], code])
-    run = _ok(run_import(workbook({"学习活动": rows, "办实事": [["修路", "WA", "", "", "", "推进中", "", ""]]}), user=world.admin))
+    run = _ok(
+        run_import(
+            workbook({"学习活动": rows, "办实事": [["修路", "WA", "", "", "", "推进中", "", ""]]}),
+            user=world.admin,
+        )
+    )
     by_topic = dict(StudyActivity.objects.values_list("topic", "campaign__code"))
     assert by_topic == {"委内活动": "wc", "支部活动": "wa23", "期外活动": None, "指定活动": "wc"}
     # Undated rows: the latest campaign of the unit.
@@ -219,7 +317,9 @@ def test_campaign_assignment_follows_the_rules(world, run_import):
 
 
 def test_every_import_is_an_import_run_and_an_audit_row(world, run_import):
-    run = _ok(run_import(workbook({"组织": [["WZ", "新支部", "W", "党支部"]]}), user=world.admin, dry_run=True))
+    run = _ok(
+        run_import(workbook({"组织": [["WZ", "新支部", "W", "党支部"]]}), user=world.admin, dry_run=True)
+    )
     assert run.status == "preview" and not Organization.objects.filter(code="WZ").exists()
     assert run.sha256 and run.org == world.committee and run.user == world.admin
     log = AuditLog.objects.filter(action="import").get()

@@ -43,7 +43,7 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             on_progress=bar,
         )
-        bar.finish()
+        bar.finish(failed=run.status == run.Status.FAILED)
         for line in counts_lines(run.counts):
             self.stdout.write(line)
         if run.status == run.Status.FAILED:
@@ -76,6 +76,8 @@ class _Bar:
             self.last_tenth = percent // 10
             self.stream.write(line)
 
-    def finish(self) -> None:
-        if self.tty and self.shown:
+    def finish(self, *, failed: bool) -> None:
+        self.last_tenth = -1
+        self(100, "有错误，未写入" if failed else "完成")
+        if self.tty:
             self.stream.write("")
