@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from taizhang.reports.fill.urls import urlpatterns as fill_urlpatterns
+
 app_name = "reports"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    *fill_urlpatterns,
+]

@@ -1,0 +1,1 @@
+"""Filling a user's own draft: placeholders found, matched to catalog metrics, filled, confirmed, reused."""

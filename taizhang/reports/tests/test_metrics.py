@@ -1,0 +1,217 @@
+"""Every figure against the hand-counted rows of conftest.ledger (units in and out of scope, absent vs present,
+speakers vs attendees, rows outside the campaign)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from taizhang.reports import metrics
+from taizhang.reports.tests.conftest import AS_OF
+
+pytestmark = pytest.mark.django_db
+
+CAMPAIGN = {
+    "study.first_topic": 1,
+    "study.central_group": 0,
+    "study.weekly_meeting": 1,
+    "study.branch_concentrated": 0,
+    "study.reading_class": 2,
+    "study.reading_class.attendance": 8,  # A1: 4 present + 1 invitee; A2: 3 present
+    "study.reading_class.speakers": 3,
+    "study.theme_party_day": 0,
+    "study.party_lecture": 0,
+    "study.rectification_seminar": 0,
+    "study.exchange_discussion": 0,
+    "study.activities": 4,
+    "study.attendance": 11,
+    "study.expected": 13,
+    "study.present": 10,
+    "study.attendance_rate": 76.9,
+    "study.invitees": 1,
+    "study.speakers": 3,
+    "study.self_study.entries": 3,
+    "study.self_study.hours": 2.8,  # 165 minutes
+    "study.self_study.members": 2,
+    "research.topics": 1,
+    "research.visits": 2,
+    "research.findings": 3,
+    "demands.total": 2,
+    "demands.resolved": 1,
+    "matters.total": 3,
+    "matters.done": 2,
+    "matters.beneficiaries": 150,
+    "matters.overdue": 1,
+    "problems.total": 5,
+    "problems.closed": 2,
+    "problems.rate": 40.0,
+    "problems.overdue": 2,
+    "problems.submitted": 1,
+    "problems.immediate": 1,
+    "measures.total": 5,
+    "measures.done": 4,
+    "measures.overdue": 1,
+    "institutions.improved": 1,
+    "institutions.new": 2,
+    "institutions.total": 3,
+    "plan.tasks": 3,
+    "plan.tasks.done": 1,
+    "plan.tasks.overdue": 1,
+    "plan.tasks.prescribed": 2,
+    "plan.tasks.featured": 1,
+    "members.total": 10,
+}
+
+BRANCH_A = {
+    "study.activities": 3,
+    "study.reading_class": 2,
+    "study.weekly_meeting": 0,
+    "study.attendance": 8,
+    "study.expected": 9,
+    "study.present": 7,
+    "study.speakers": 3,
+    "study.self_study.entries": 2,
+    "problems.total": 4,
+    "problems.closed": 1,
+    "problems.rate": 25.0,
+    "measures.total": 5,
+    "institutions.new": 2,
+    "institutions.improved": 0,
+    "matters.done": 1,
+    "research.visits": 1,
+    "research.topics": 0,
+    "members.total": 6,
+}
+
+DESIGN_KEYS = [
+    "study.first_topic",
+    "study.central_group",
+    "study.weekly_meeting",
+    "study.branch_concentrated",
+    "study.reading_class",
+    "study.reading_class.attendance",
+    "study.reading_class.speakers",
+    "study.theme_party_day",
+    "study.party_lecture",
+    "study.rectification_seminar",
+    "study.exchange_discussion",
+    "study.activities",
+    "study.attendance",
+    "study.speakers",
+    "study.self_study.entries",
+    "study.self_study.hours",
+    "research.visits",
+    "demands.total",
+    "demands.resolved",
+    "matters.total",
+    "matters.done",
+    "problems.total",
+    "problems.closed",
+    "problems.rate",
+    "problems.overdue",
+    "measures.total",
+    "measures.done",
+    "institutions.improved",
+    "institutions.new",
+    "plan.tasks",
+    "plan.tasks.done",
+    "plan.tasks.overdue",
+]
+
+
+def test_the_catalog_has_every_key_design_md_requires():
+    assert set(DESIGN_KEYS) <= set(metrics.CATALOG)
+    for metric in metrics.CATALOG.values():
+        assert metric.label and metric.rule and metric.unit
+
+
+def test_every_figure_of_the_campaign(ledger):
+    values = metrics.compute(ledger.world.campaign, as_of=AS_OF)
+    assert {k: values[k] for k in CAMPAIGN} == CAMPAIGN
+
+
+def test_every_figure_of_one_branch_subtree(ledger):
+    values = metrics.compute(ledger.world.campaign, ledger.world.branch_a, as_of=AS_OF)
+    assert {k: values[k] for k in BRANCH_A} == BRANCH_A
+
+
+def test_overdue_depends_on_the_day(ledger):
+    early = metrics.compute(
+        ledger.world.campaign, keys=["problems.overdue", "plan.tasks.overdue"], as_of=date(2023, 10, 1)
+    )
+    assert early == {"problems.overdue": 0, "plan.tasks.overdue": 0}
+
+
+def test_a_rate_without_rows_is_none_not_zero(world):
+    assert metrics.compute(world.campaign, keys=["problems.rate"])["problems.rate"] is None
+
+
+def test_rows_behind_a_figure_are_the_rows_counted(ledger):
+    campaign = ledger.world.campaign
+    for key in (
+        "study.reading_class",
+        "study.attendance",
+        "problems.closed",
+        "matters.done",
+        "research.findings",
+    ):
+        assert metrics.rows(key, campaign, as_of=AS_OF).count() == CAMPAIGN[key], key
+    assert len(metrics.ids("problems.rate", campaign)) == CAMPAIGN["problems.closed"]
+    reading = set(metrics.ids("study.reading_class", campaign))
+    assert reading == {ledger.activities["a1"].pk, ledger.activities["a2"].pk}
+
+
+def test_compute_takes_one_query_per_model_whatever_the_size(ledger, django_assert_num_queries):
+    from taizhang.study.models import Attendance
+
+    with django_assert_num_queries(14):
+        metrics.compute(ledger.world.campaign, as_of=AS_OF)
+    extra = ledger.activities["a3"]
+    for member in ledger.world.people_a:
+        Attendance.objects.create(activity=extra, member=member, invited=True)
+    with django_assert_num_queries(14):
+        metrics.compute(ledger.world.campaign, ledger.world.branch_a, as_of=AS_OF)
+
+
+def test_breakdown_by_unit_adds_up_to_the_total(ledger):
+    world = ledger.world
+    by_unit = metrics.breakdown("study.activities", world.campaign, by="unit", as_of=AS_OF)
+    assert [(org.name, value) for org, value in by_unit] == [("甲支部", 3), ("乙支部", 1)]
+    attendance = dict(metrics.breakdown("study.attendance", world.campaign, world.branch_a, by="unit"))
+    assert attendance == {world.branch_a: 5, world.group_a: 3}  # A1 on the branch itself, A2 in the group
+    rates = dict(metrics.breakdown("problems.rate", world.campaign, by="unit"))
+    assert rates == {world.branch_a: 25.0, world.branch_b: 100.0}
+
+
+def test_breakdown_by_month_quarter_and_type(ledger):
+    campaign = ledger.world.campaign
+    months = metrics.breakdown("study.activities", campaign, by="month")
+    assert months == [(date(2023, 9, 1), 2), (date(2023, 10, 1), 1), (date(2023, 11, 1), 1)]
+    quarters = metrics.breakdown("study.activities", campaign, by="quarter")
+    assert quarters == [("2023年第三季度", 2), ("2023年第四季度", 2)] or quarters == [
+        ("2023年第3季度", 2),
+        ("2023年第4季度", 2),
+    ]
+    types = dict(metrics.breakdown("study.activities", campaign, by="type"))
+    assert types == {"读书班": 2, "周例会集体学习": 1, "第一议题": 1}
+
+
+def test_the_metrics_command_prints_json(ledger):
+    out = StringIO()
+    call_command("metrics", "--campaign", "wc", "--json", "--as-of", "2024-01-15", stdout=out)
+    values = json.loads(out.getvalue())
+    assert {k: values[k] for k in CAMPAIGN} == CAMPAIGN
+    out = StringIO()
+    call_command("metrics", "--campaign", "wc", "--org", "WA", "--json", "--as-of", "2024-01-15", stdout=out)
+    assert json.loads(out.getvalue())["study.activities"] == 3
+
+
+def test_the_metrics_command_names_a_wrong_campaign_or_unit(ledger):
+    with pytest.raises(CommandError, match="没有编码为“nope”的学习教育活动"):
+        call_command("metrics", "--campaign", "nope", stdout=StringIO())
+    with pytest.raises(CommandError, match="没有编码为“XX”的组织"):
+        call_command("metrics", "--campaign", "wc", "--org", "XX", stdout=StringIO())
