@@ -44,17 +44,21 @@ def leader(values: RowValues, key: str, org: Any) -> Any:
     return lookup.member
 
 
-def find_problem(values: RowValues, key: str, code: str, campaign: Any) -> ProblemNode | None:
-    """A problem by its 问题编号: within the named campaign, or the only one with that number."""
+def find_problem(
+    values: RowValues, key: str, code: str, campaign: Any, *, strict: bool = True
+) -> ProblemNode | None:
+    """A problem by its 问题编号: within the campaign, or the only one with that number.
+
+    `strict`: the campaign names the problem's own campaign (a measure's 学习教育编码). Otherwise it is
+    the row's campaign (an institution's), which may differ from its problems'."""
     ctx = values.ctx
     ctx.load_problems()
     explicit = values.code("campaign")
-    if explicit in NO_CAMPAIGN:
+    if strict and explicit in NO_CAMPAIGN:
         node = ctx.problems.get(("", code))
     elif campaign is not None:
         node = ctx.problems.get((campaign.code, code))
-        if node is None and not explicit:
-            # An institution's campaign comes from its unit; its problems may predate the campaign.
+        if node is None and not (strict and explicit):
             found = ctx.find_problems(code)
             node = found[0] if len(found) == 1 else None
     else:
@@ -250,7 +254,7 @@ class InstitutionSheet(SheetHandler):
         issued_on = values.date("issued_on")
         problems = []
         for entry in values.names("problems"):
-            node = find_problem(values, "problems", cells.code(entry.name), campaign)
+            node = find_problem(values, "problems", cells.code(entry.name), campaign, strict=False)
             if node is not None:
                 problems.append(node)
         if not values.ok or org is None:
