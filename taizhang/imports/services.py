@@ -188,7 +188,9 @@ def import_start(run: ImportRun) -> None:
     """Run the import after the current transaction commits: in a thread (web) or inline (tests)."""
     if getattr(settings, "TAIZHANG_IMPORT_BACKGROUND", True):
         transaction.on_commit(
-            lambda: threading.Thread(target=_thread_main, args=(run.pk,), daemon=True).start()
+            lambda: threading.Thread(
+                target=_thread_main, args=(run.pk,), name=f"taizhang-import-{run.pk}", daemon=True
+            ).start()
         )
     else:
         _run_by_pk(run.pk)
