@@ -58,5 +58,16 @@ class ImportRun(models.Model):
         return len(self.errors)
 
     @property
+    def summary(self) -> str:
+        """ "组织 新增 1、学习活动 新增 3 …" for the history list (from the stored counts, no query)."""
+        parts = []
+        for sheet, figures in self.counts.items():
+            if isinstance(figures, dict) and (figures.get("created") or figures.get("updated")):
+                words = [f"新增 {figures['created']}" if figures.get("created") else ""]
+                words.append(f"更新 {figures['updated']}" if figures.get("updated") else "")
+                parts.append(f"{sheet} {' '.join(w for w in words if w)}")
+        return "、".join(parts) or "没有变化"
+
+    @property
     def is_finished(self) -> bool:
         return self.status != self.Status.RUNNING

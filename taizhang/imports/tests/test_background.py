@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from unittest import mock
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.utils import timezone

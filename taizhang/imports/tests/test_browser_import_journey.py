@@ -15,6 +15,18 @@ from taizhang.org.models import Member, Organization
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _default_activity_types(db):
+    # A transactional test flushes the tables, data migrations included: put the defaults back.
+    from taizhang.study.defaults import DEFAULT_ACTIVITY_TYPES
+    from taizhang.study.models import ActivityType
+
+    for order, (code, name) in enumerate(DEFAULT_ACTIVITY_TYPES):
+        ActivityType.objects.get_or_create(
+            campaign=None, code=code, defaults={"name": name, "sort_order": order}
+        )
+
+
 def _sheets(present: str) -> dict:
     return {
         "组织": [["WC", "丙支部", "W", "党支部"]],
@@ -66,7 +78,8 @@ def test_admin_imports_a_workbook_after_fixing_the_error(world, page, login, tmp
     good.write_bytes(workbook(_sheets("丙一、丙二")))
     page.set_input_files("input[type=file]", str(good))
     page.click(".upload-submit")
-    page.wait_for_selector(".confirm-import", timeout=60000)
+    page.wait_for_selector(".run-verdict", timeout=60000)
+    assert "校验通过" in page.inner_text(".run-verdict"), page.inner_text("main")
     assert page.inner_text("tr[data-sheet=学习活动] .count-created") == "1"
     assert not Organization.objects.filter(code="WC").exists()  # a preview writes nothing
 

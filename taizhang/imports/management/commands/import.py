@@ -44,9 +44,10 @@ class Command(BaseCommand):
             on_progress=bar,
         )
         bar.finish(failed=run.status == run.Status.FAILED)
-        for line in counts_lines(run.counts):
-            self.stdout.write(line)
-        if run.status == run.Status.FAILED:
+        if run.status != run.Status.FAILED:
+            for line in counts_lines(run.counts):
+                self.stdout.write(line)
+        else:
             for item in run.errors:
                 self.stderr.write(ErrorItem.from_dict(item).text)
             raise CommandError(f"导入失败：共 {len(run.errors)} 处错误，没有写入任何数据")
