@@ -95,8 +95,8 @@ def _orgs(scope: ExportScope) -> Iterator[list[Any]]:
 
 def _members(scope: ExportScope) -> Iterator[list[Any]]:
     qs = scope.narrow(Member.objects.select_related("org"), campaign_field=None, status_field=None)
-    if not scope.filters.get("inactive"):
-        qs = qs.filter(is_active=True)
+    if scope.filters.get("status") in ("active", "inactive"):
+        qs = qs.filter(is_active=scope.filters["status"] == "active")
     for m in qs.order_by("org__path", "sort_order", "id").iterator(chunk_size=2000):
         full = scope.may_see_personal(m.org.path)
         yield [
@@ -109,6 +109,7 @@ def _members(scope: ExportScope) -> Iterator[list[Any]]:
             m.joined_on,
             m.post,
             m.department,
+            m.is_active,
         ]
 
 

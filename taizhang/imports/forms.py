@@ -46,6 +46,5 @@ class ExportForm(forms.Form):
     date_from = forms.DateField(required=False)
     date_to = forms.DateField(required=False)
     personal = forms.BooleanField(required=False)
-    inactive = forms.BooleanField(required=False)
 
-    FILTERS = ("status", "type", "kind", "category", "date_from", "date_to", "inactive")
+    FILTERS = ("status", "type", "kind", "category", "date_from", "date_to")

@@ -40,6 +40,7 @@ PARENT_CHANGED = "上级组织与系统中不同（系统中为“{current}”�
 ROOT_NOT_ALLOWED = "没有上级组织的只能是党委，且需要全局管理权限"
 KIND_UNDER_PARENT = "{parent}下不能设立{kind}"
 GENDER_MISMATCH = "性别与身份证号不一致"
+MEMBER_ACTIVE_CHANGED = "系统中该党员{current}；转出或恢复在册请到“党员名册”中操作"
 MEMBER_ORG_CHANGED = "身份证号为该号码的党员在“{current}”，与所填组织不同；转出转入请到“党员名册”中操作"
 
 # --- File ----------------------------------------------------------------------------------------

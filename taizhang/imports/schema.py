@@ -137,6 +137,12 @@ SHEETS: tuple[SheetSpec, ...] = (
             Column("入党日期", "joined_on", date=True),
             Column("职务", "post", width=20),
             Column("所在处室", "department"),
+            Column(
+                "是否在册",
+                "active",
+                choices=("是", "否"),
+                hint="不填为是；已转出的党员填否（其历史记录照常导入）",
+            ),
         ),
         natural_key="有身份证号时按身份证号识别同一人，否则按“姓名 + 所在组织”识别；已有的党员更新所填的项目",
         campaign_column=False,

@@ -180,6 +180,7 @@ class MemberSheet(SheetHandler):
         joined_on = values.date("joined_on")
         post = values.text("post", limit=100)
         department = values.text("department", limit=100)
+        active = values.yes_no("active", default=None) if values.has("active") else None
         if id_number and gender and idcard.gender(id_number) != gender:
             values.fail("gender", msg.GENDER_MISMATCH)
         if not values.ok or org is None:
@@ -196,9 +197,20 @@ class MemberSheet(SheetHandler):
             "department": department,
         }
         update = {k: v for k, v in fields.items() if v not in ("", None)}
-        create = {"name": name, **fields, "category": category or Member.Category.FULL}
+        create = {
+            "name": name,
+            **fields,
+            "category": category or Member.Category.FULL,
+            "is_active": active is not False,
+        }
         key = ("id", digest(id_number)) if id_number else ("name", org.code, name)
-        return Record(values.row, key, create, update, extra={"org": org, "name": name, "values": values})
+        return Record(
+            values.row,
+            key,
+            create,
+            update,
+            extra={"org": org, "name": name, "values": values, "active": active},
+        )
 
     def remember_failed(self, values: RowValues) -> None:
         name = cells.text(values.raw("name")) if not cells.is_blank(values.raw("name")) else ""
@@ -272,7 +284,7 @@ class MemberSheet(SheetHandler):
                 obj = Member(**ref("org", org), **record.create)
                 if obj.id_number:
                     obj.id_digest = record.key[1]
-                node = MemberNode(name=name, org=org, obj=obj, digest=obj.id_digest)
+                node = MemberNode(name=name, org=org, obj=obj, digest=obj.id_digest, active=obj.is_active)
                 self.ctx.add_member(node)
                 if node.digest:
                     by_digest[node.digest] = node
@@ -281,6 +293,13 @@ class MemberSheet(SheetHandler):
                 record.extra["node"] = node
                 self.creates.append(record)
             else:
+                wanted = record.extra["active"]
+                if wanted is not None and wanted != node.active:
+                    values.fail(
+                        "active",
+                        msg.MEMBER_ACTIVE_CHANGED.format(current="在册" if node.active else "已转出"),
+                    )
+                    continue
                 record.pk = node.pk
                 matched[node.pk] = record
         self._diff_existing(matched)

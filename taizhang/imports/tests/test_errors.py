@@ -350,6 +350,14 @@ def test_a_member_moved_by_id_number_is_refused(world, run_import):
     assert run.errors[0]["message"] == msg.MEMBER_ORG_CHANGED.format(current="乙支部")
 
 
+def test_moving_a_member_out_by_import_is_refused(world, run_import):
+    run = run_import(
+        workbook({"党员": [["甲1号", "WA-1", "", "", "", "", "", "", "", "否"]]}), user=world.admin
+    )
+    assert run.errors[0]["message"] == msg.MEMBER_ACTIVE_CHANGED.format(current="在册")
+    assert run.errors[0]["column"] == "是否在册"
+
+
 def test_a_closed_problem_is_locked(world, run_import):
     from taizhang.rectification.models import Problem
 

@@ -133,6 +133,22 @@ def test_run_pages_follow_the_ladder(world, ladder):
     )
 
 
+def test_the_failed_rows_download_follows_the_ladder(world, ladder):
+    client = _client(world.admin)
+    _upload(client, workbook(BAD))
+    run = ImportRun.objects.get()
+    response = ladder(
+        reverse("imports:failed", args=[run.pk]), outsider=world.secretary_b, allowed=world.admin
+    )
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_upload_and_template_need_an_administrator(world):
+    for url in (reverse("imports:template"), reverse("imports:upload")):
+        assert Client().get(url).status_code == 302
+        assert _client(world.leader).post(url).status_code == 403
+
+
 def test_the_upload_refuses_what_is_not_a_workbook(world):
     client = _client(world.admin)
     response = _upload(client, b"hello", name="notes.txt")
