@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from taizhang.core.access import scope_for, subtree_q
 from taizhang.imports import messages as msg
-from taizhang.imports.cells import NameEntry
+from taizhang.imports.cells import NameEntry, normalise_label
 from taizhang.imports.errors import Errors
 
 
@@ -262,8 +262,6 @@ class ImportContext:
     # --- activity types ---------------------------------------------------------------------
 
     def activity_type(self, label: str, campaign: CampaignNode | None) -> int | None:
-        from taizhang.imports.cells import normalise_label
-
         wanted = normalise_label(label)
         if campaign is not None:
             found = self.types.get((campaign.code, wanted)) or self.types.get((campaign.code, wanted.lower()))

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from taizhang.imports import messages as msg
 from taizhang.imports.context import ImportContext
 from taizhang.imports.errors import Errors
 from taizhang.imports.reader import WorkbookRefused, open_workbook
@@ -93,18 +92,8 @@ def check_workbook(data: bytes, *, file_name: str, user: Any, progress: Progress
             handler = HANDLER_BY_KEY[sheet.spec.key](ctx)
             handler.check(sheet, progress.advance)
             checked.handlers.append(handler)
-    except WorkbookRefused as exc:
+    except WorkbookRefused as exc:  # a sheet's XML failed while streaming (reader.SheetData.rows)
         errors.add(str(exc))
-    except Exception as exc:
-        # openpyxl streams sheet XML lazily: a broken or hostile part fails here, not at open.
-        if exc.__class__.__module__.startswith("defusedxml"):
-            errors.add(msg.FILE_UNSAFE_XML)
-        elif exc.__class__.__module__.startswith(("openpyxl", "xml", "zipfile", "zlib")) or isinstance(
-            exc, KeyError | ValueError | EOFError
-        ):
-            errors.add(msg.FILE_NOT_XLSX)
-        else:
-            raise
     finally:
         book.close()
     return checked

@@ -72,7 +72,16 @@ class SheetData:
         """The data rows after the header, blank rows skipped. Streams: read once."""
         if self._rows is None:
             return
-        for number, cells in self._rows:
+        while True:
+            try:
+                number, cells = next(self._rows)
+            except StopIteration:
+                break
+            except Exception as exc:
+                # openpyxl parses the sheet's XML lazily, row by row: a broken or hostile part fails here.
+                if exc.__class__.__module__.startswith("defusedxml"):
+                    raise WorkbookRefused(msg.FILE_UNSAFE_XML) from None
+                raise WorkbookRefused(msg.FILE_NOT_XLSX) from None
             if all(is_blank(c) for c in cells):
                 continue
             yield Row(number, cells, self)
@@ -254,7 +263,13 @@ def open_workbook(data: bytes, *, name: str, errors: Errors) -> Workbook:
             estimated = ws.max_row or 0
         except Exception:  # a missing or wrong <dimension>: only the progress estimate suffers
             estimated = 0
-        sheet._rows = _locate_header(sheet, ws.iter_rows(values_only=True), errors)
+        try:
+            sheet._rows = _locate_header(sheet, ws.iter_rows(values_only=True), errors)
+        except Exception as exc:  # the first rows are parsed here: a broken or hostile sheet fails now
+            book.close()
+            if exc.__class__.__module__.startswith("defusedxml"):
+                raise WorkbookRefused(msg.FILE_UNSAFE_XML) from None
+            raise WorkbookRefused(msg.FILE_NOT_XLSX) from None
         sheet.estimated_rows = max(estimated - sheet.header_row, 0)
         sheets.append(sheet)
     ignored = [ws.title for ws in book.worksheets if normalise_label(ws.title) not in matched]

@@ -182,3 +182,10 @@ def test_files_over_the_limit_are_refused(db, run_import, settings):
     settings.TAIZHANG_IMPORT_MAX_BYTES = 1024
     data = workbook({"组织": [["X1", "一支部", "", "党委"]]})
     assert run_import(data).errors[0]["message"] == msg.FILE_TOO_LARGE.format(limit=0)
+
+
+def test_a_broken_sheet_is_refused_when_it_is_read(db, run_import):
+    data = workbook({"组织": [["X1", "一支部", "", "党委"]]})
+    broken = _rewrite(data, "xl/worksheets/sheet1.xml", lambda xml: xml[: len(xml) // 2])
+    run = run_import(broken)
+    assert run.status == "failed" and run.errors[0]["message"] == msg.FILE_NOT_XLSX
