@@ -44,6 +44,10 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:  # noqa: ANN001
+    from taizhang.study.defaults import ensure_default_activity_types
+
+    # Transactional (browser) tests flush the database afterwards, migration data included.
+    ensure_default_activity_types()
     committee = make_org(name="局党委", code="W", kind="committee")
     branch_a = make_org(parent=committee, name="甲支部", code="WA", kind="branch")
     group_a = make_org(parent=branch_a, name="甲支部第一小组", code="WA-1", kind="group")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
 from taizhang.core.access import Cap, ScopedQuerySet
 from taizhang.core.lights import LitModel
@@ -90,7 +92,14 @@ class PlanTask(TimeStampedModel, LitModel):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        return reverse("plans:task_detail", args=[self.pk])
+
     def is_closed_for_light(self) -> bool:
+        return self.status == self.Status.DONE
+
+    @property
+    def is_done(self) -> bool:
         return self.status == self.Status.DONE
 
 
@@ -101,12 +110,17 @@ class PlanTaskLink(models.Model):
     content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
     object_id = models.PositiveBigIntegerField()
     linked_at = models.DateTimeField(auto_now_add=True)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "任务关联记录"
         constraints = [
             models.UniqueConstraint(fields=["task", "content_type", "object_id"], name="plans_link_unique"),
         ]
+        # "Which tasks does this record fulfil?" from the record's own page (plans.selectors.tasks_fulfilled_by).
+        indexes = [models.Index(fields=["content_type", "object_id"], name="plans_link_target_idx")]
 
     def __str__(self) -> str:
         return f"{self.task} ← {self.content_type.model}#{self.object_id}"
@@ -141,6 +155,9 @@ class StudyPlan(TimeStampedModel):
         related_name="study_plans",
     )
     title = models.CharField("计划名称", max_length=200)
+    note = models.TextField("说明", blank=True)
+    # When plans.services.plan_match last compared the items with the recorded activities.
+    matched_at = models.DateTimeField("最近比对时间", null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_view_cap = Cap.VIEW
@@ -154,10 +171,25 @@ class StudyPlan(TimeStampedModel):
                 | (~Q(level="personal") & Q(member__isnull=True)),
                 name="plans_studyplan_member_iff_personal",
             ),
+            # One plan per unit and level, one personal plan per member, in a campaign.
+            models.UniqueConstraint(
+                fields=["campaign", "org", "level"],
+                condition=~Q(level="personal"),
+                name="plans_studyplan_one_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "member"],
+                condition=Q(level="personal"),
+                name="plans_studyplan_one_per_member",
+            ),
         ]
+        indexes = [models.Index(fields=["campaign", "level"], name="plans_studyplan_campaign_idx")]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("plans:studyplan_detail", args=[self.pk])
 
 
 class StudyPlanItem(models.Model):
@@ -186,6 +218,16 @@ class StudyPlanItem(models.Model):
     activity = models.ForeignKey(
         "study.StudyActivity", null=True, blank=True, on_delete=models.SET_NULL, related_name="plan_items"
     )
+    self_study = models.ForeignKey(
+        "study.SelfStudy",
+        verbose_name="对应个人自学",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan_items",
+    )
+    # A match chosen by hand survives automatic re-matching (plans.services.plan_match).
+    match_manual = models.BooleanField("人工指定", default=False)
     order = models.PositiveSmallIntegerField(default=0)
 
     scope_org_field = "plan__org"
@@ -193,9 +235,29 @@ class StudyPlanItem(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "学习计划条目"
         ordering = ["plan_id", "planned_date", "order", "id"]
+        constraints = [
+            # One recorded session fulfils at most one item of a plan.
+            models.UniqueConstraint(
+                fields=["plan", "activity"],
+                condition=Q(activity__isnull=False),
+                name="plans_item_activity_once",
+            ),
+            models.UniqueConstraint(
+                fields=["plan", "self_study"],
+                condition=Q(self_study__isnull=False),
+                name="plans_item_selfstudy_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(activity__isnull=True) | Q(self_study__isnull=True), name="plans_item_one_match"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.topic
+
+    @property
+    def is_matched(self) -> bool:
+        return self.activity_id is not None or self.self_study_id is not None
 
 
 class CampaignTemplate(TimeStampedModel):
@@ -206,7 +268,19 @@ class CampaignTemplate(TimeStampedModel):
     source_campaign = models.ForeignKey(
         "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The unit whose administrators own the template (the source campaign's unit).
+    org = models.ForeignKey(
+        "org.Organization",
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     data = models.JSONField("内容", default=dict)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_view_cap = Cap.MANAGE
 
     class Meta:
         verbose_name = verbose_name_plural = "学习教育模板"

@@ -23,3 +23,14 @@ DEFAULT_ACTIVITY_TYPES: tuple[tuple[str, str], ...] = (
     ("clean_class", "清风课堂"),
     ("other", "其他"),
 )
+
+
+def ensure_default_activity_types(activity_type_model: type | None = None) -> None:
+    """Create the default types that are missing (the data migration, and tests after a database flush)."""
+    if activity_type_model is None:
+        from taizhang.study.models import ActivityType as activity_type_model
+
+    existing = set(activity_type_model.objects.filter(campaign=None).values_list("code", flat=True))
+    for order, (code, name) in enumerate(DEFAULT_ACTIVITY_TYPES):
+        if code not in existing:
+            activity_type_model.objects.create(campaign=None, code=code, name=name, sort_order=order)

@@ -1,0 +1,630 @@
+"""Reads for study records: lists, one activity, a member's own study, tallies and silent units.
+
+Counting rules (DESIGN.md, metric catalog; reports.metrics must agree):
+    参与人次 attendance = present Attendance rows, invitees included
+    应到 expected       = Attendance rows that are not invitees
+    实到 present        = present rows that are not invitees
+    出席率 rate          = 实到 / 应到 × 100, one decimal
+    研讨人次 speakers    = Speech rows
+    个人自学 entries / hours = SelfStudy rows / sum of minutes ÷ 60, one decimal
+Every figure is computed in SQL (annotate / aggregate); Python only arranges the aggregated rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import (
+    Coalesce,
+    Concat,
+    ExtractQuarter,
+    ExtractYear,
+    StrIndex,
+    Substr,
+    TruncMonth,
+)
+
+from taizhang.campaigns.models import Campaign
+from taizhang.core.access import Cap
+from taizhang.core.models import Event
+from taizhang.core.selectors import attachments_for, events_for
+from taizhang.lib.text import one_decimal
+from taizhang.org.models import Member, Organization
+from taizhang.study.models import ActivityType, Attendance, Material, SelfStudy, Speech, StudyActivity
+
+PRESENT = Q(status=Attendance.Status.PRESENT)
+MEMBER_ROW = Q(invited=False)
+
+
+def rate(present: int | None, expected: int | None) -> float | None:
+    """出席率 in percent with one decimal, or None when nobody was expected."""
+    if not expected:
+        return None
+    return one_decimal((present or 0) * 100 / expected)
+
+
+def hours(minutes: int | None) -> float:
+    return one_decimal((minutes or 0) / 60)
+
+
+# --- one place for the per-activity counts ---------------------------------------------------------
+
+
+def _per_activity(model: Any, condition: Q = Q()) -> Coalesce:  # noqa: B008
+    rows = (
+        model.objects.filter(condition, activity=OuterRef("pk"))
+        .order_by()
+        .values("activity")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def with_counts(qs: QuerySet[StudyActivity]) -> QuerySet[StudyActivity]:
+    """Annotate expected (应到), present (实到), invited (列席), attendance (参与人次), speakers (研讨人次)."""
+    return qs.annotate(
+        n_expected=_per_activity(Attendance, MEMBER_ROW),
+        n_present=_per_activity(Attendance, PRESENT & MEMBER_ROW),
+        n_invited=_per_activity(Attendance, Q(invited=True)),
+        n_attendance=_per_activity(Attendance, PRESENT),
+        n_speakers=_per_activity(Speech),
+    )
+
+
+# --- lists ------------------------------------------------------------------------------------------
+
+
+def activity_list(
+    *,
+    user: Any,
+    campaign: Campaign | None = None,
+    org: Organization | None = None,
+    type: ActivityType | None = None,  # noqa: A002
+    date_from: date | None = None,
+    date_to: date | None = None,
+    q: str = "",
+) -> QuerySet[StudyActivity]:
+    """Activities the user may see, newest first, each with its counts (one query per page)."""
+    qs = StudyActivity.objects.within(user, Cap.VIEW).select_related("org", "type", "campaign")
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    if org is not None:
+        qs = qs.in_subtree(org)
+    if type is not None:
+        qs = qs.filter(type=type)
+    if date_from:
+        qs = qs.filter(date__gte=date_from)
+    if date_to:
+        qs = qs.filter(date__lte=date_to)
+    if q:
+        qs = qs.filter(
+            Q(topic__icontains=q) | Q(place__icontains=q) | Q(host__icontains=q) | Q(minutes__icontains=q)
+        )
+    return with_counts(qs).order_by("-date", "-start_time", "-id")
+
+
+def activity_types_for(*, campaigns: list[Campaign] | None = None) -> QuerySet[ActivityType]:
+    """The default types, then those of the given campaigns."""
+    q = Q(campaign=None)
+    if campaigns:
+        q |= Q(campaign__in=campaigns)
+    return (
+        ActivityType.objects.filter(q).select_related("campaign").order_by("campaign_id", "sort_order", "id")
+    )
+
+
+def materials_for(*, campaigns: list[Campaign] | None = None) -> QuerySet[Material]:
+    """Required books first, then other materials of the given campaigns, then general ones."""
+    q = Q(campaign=None)
+    if campaigns:
+        q |= Q(campaign__in=campaigns)
+    return Material.objects.filter(q).select_related("campaign").order_by("-required", "sort_order", "id")
+
+
+# --- one activity -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ActivitySheet:
+    """Everything the detail page shows, loaded in a fixed number of queries."""
+
+    activity: StudyActivity
+    present: list[Attendance]
+    absent: list[Attendance]
+    invited: list[Attendance]
+    speeches: list[Speech]
+    materials: list[Material]
+    attachments: list[Any]
+    history: list[Event]
+
+
+def activity_sheet(*, activity: StudyActivity) -> ActivitySheet:
+    rows = list(
+        activity.attendances.select_related("member__org").order_by(
+            "member__org__path", "member__sort_order", "id"
+        )
+    )
+    return ActivitySheet(
+        activity=activity,
+        present=[r for r in rows if r.status == Attendance.Status.PRESENT and not r.invited],
+        absent=[r for r in rows if r.status == Attendance.Status.ABSENT],
+        invited=[r for r in rows if r.invited],
+        speeches=list(activity.speeches.select_related("member__org").order_by("order", "id")),
+        materials=list(activity.materials.all()),
+        attachments=attachments_for(activity),
+        history=history_for(activity),
+    )
+
+
+CHANGE_LABELS = {
+    "campaign": "学习教育",
+    "org": "组织",
+    "type": "活动类型",
+    "topic": "主题",
+    "date": "日期",
+    "start_time": "开始时间",
+    "end_time": "结束时间",
+    "place": "地点",
+    "host": "主持人",
+    "lead_reader": "领学人",
+    "recorder": "记录人",
+    "other_materials": "其他学习内容",
+    "minutes": "会议记录",
+    "note": "备注",
+    "materials": "学习书目",
+    "counts": "人数",
+    "absent": "缺席人员",
+    "invited": "列席人员",
+    "speakers": "研讨发言人",
+    "attachments": "附件",
+    "attachment_removed": "删除附件",
+}
+
+
+def history_for(subject: Any) -> list[Event]:
+    """Events newest first; each gets `.changes` = [(label, old, new)] for the template."""
+    events = events_for(subject)
+    for event in events:
+        changes = []
+        if event.kind == Event.Kind.CHANGED:
+            for key, value in (event.data or {}).items():
+                label = CHANGE_LABELS.get(key, key)
+                if isinstance(value, list) and len(value) == 2:
+                    old, new = value
+                    if key == "minutes":
+                        old, new = _excerpt(old), _excerpt(new)
+                    changes.append((label, old, new))
+                else:
+                    changes.append((label, "", value))
+        elif event.kind == Event.Kind.UPLOAD:
+            changes.append(("附件", "", (event.data or {}).get("attachments", "")))
+        event.changes = changes
+    return events
+
+
+def _excerpt(value: Any, length: int = 40) -> str:
+    text = str(value or "")
+    return text if len(text) <= length else text[:length] + "…"
+
+
+# --- a member's own study ------------------------------------------------------------------------------
+
+
+def my_attendance(*, member: Member, campaign: Campaign | None = None) -> QuerySet[Attendance]:
+    """The member's attendance rows, newest first, with the activity and whether they spoke."""
+    qs = Attendance.objects.filter(member=member).select_related("activity__type", "activity__org")
+    if campaign is not None:
+        qs = qs.filter(activity__campaign=campaign)
+    spoke = Speech.objects.filter(activity=OuterRef("activity"), member=member).values("gist")[:1]
+    return qs.annotate(gist=Subquery(spoke)).order_by("-activity__date", "-activity__id")
+
+
+def my_summary(*, member: Member, campaign: Campaign | None = None) -> dict[str, Any]:
+    """The member's own figures: attended, absent, invited, spoke; self-study entries and hours."""
+    att = Attendance.objects.filter(member=member)
+    speeches = Speech.objects.filter(member=member)
+    selfs = SelfStudy.objects.filter(member=member)
+    if campaign is not None:
+        att = att.filter(activity__campaign=campaign)
+        speeches = speeches.filter(activity__campaign=campaign)
+        selfs = selfs.filter(campaign=campaign)
+    figures = att.aggregate(
+        attended=Count("id", filter=PRESENT),
+        absent=Count("id", filter=~PRESENT),
+        expected=Count("id", filter=MEMBER_ROW),
+        present=Count("id", filter=PRESENT & MEMBER_ROW),
+    )
+    figures["spoke"] = speeches.count()
+    own = selfs.aggregate(entries=Count("id"), minutes=Sum("minutes"))
+    figures["self_entries"] = own["entries"]
+    figures["self_hours"] = hours(own["minutes"])
+    figures["rate"] = rate(figures["present"], figures["expected"])
+    return figures
+
+
+def selfstudy_list(
+    *,
+    user: Any,
+    campaign: Campaign | None = None,
+    org: Organization | None = None,
+    member: Member | None = None,
+    q: str = "",
+    channel: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[SelfStudy]:
+    """Self-study entries of members in the user's scope (secretaries and up)."""
+    qs = SelfStudy.objects.within(user, Cap.VIEW_INTERNAL).select_related("member", "org")
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    if org is not None:
+        qs = qs.in_subtree(org)
+    if member is not None:
+        qs = qs.filter(member=member)
+    if q:
+        qs = qs.filter(Q(member__name__icontains=q) | Q(material__icontains=q) | Q(notes__icontains=q))
+    if channel:
+        qs = qs.filter(channel=channel)
+    if date_from:
+        qs = qs.filter(date__gte=date_from)
+    if date_to:
+        qs = qs.filter(date__lte=date_to)
+    return qs.order_by("-date", "-id")
+
+
+def selfstudy_totals(qs: QuerySet[SelfStudy]) -> dict[str, Any]:
+    figures = qs.aggregate(entries=Count("id"), minutes=Sum("minutes"), people=Count("member", distinct=True))
+    figures["hours"] = hours(figures["minutes"])
+    return figures
+
+
+# --- tallies ------------------------------------------------------------------------------------------
+
+
+def _scoped(qs: QuerySet, *, campaign: Campaign | None, org: Organization, prefix: str = "") -> QuerySet:
+    """Rows of `campaign` (all rows when None) whose unit is in `org`'s subtree."""
+    qs = qs.filter(**{f"{prefix}org__path__startswith": org.path})
+    if campaign is not None:
+        qs = qs.filter(**{f"{prefix}campaign": campaign})
+    return qs
+
+
+def _activities(
+    *, campaign: Campaign | None, org: Organization, date_to: date | None = None
+) -> QuerySet[StudyActivity]:
+    qs = _scoped(StudyActivity.objects.all(), campaign=campaign, org=org)
+    return qs.filter(date__lte=date_to) if date_to else qs
+
+
+def _attendance(*, campaign: Campaign | None, org: Organization, date_to: date | None = None) -> QuerySet:
+    qs = _scoped(Attendance.objects.all(), campaign=campaign, org=org, prefix="activity__")
+    return qs.filter(activity__date__lte=date_to) if date_to else qs
+
+
+def _speeches(*, campaign: Campaign | None, org: Organization, date_to: date | None = None) -> QuerySet:
+    qs = _scoped(Speech.objects.all(), campaign=campaign, org=org, prefix="activity__")
+    return qs.filter(activity__date__lte=date_to) if date_to else qs
+
+
+def _selfstudy(*, campaign: Campaign | None, org: Organization, date_to: date | None = None) -> QuerySet:
+    qs = _scoped(SelfStudy.objects.all(), campaign=campaign, org=org)
+    return qs.filter(date__lte=date_to) if date_to else qs
+
+
+ATTENDANCE_FIGURES = {
+    "attendance": Count("id", filter=PRESENT),
+    "expected": Count("id", filter=MEMBER_ROW),
+    "present": Count("id", filter=PRESENT & MEMBER_ROW),
+    "invited": Count("id", filter=Q(invited=True)),
+}
+
+
+def tallies_total(
+    *, campaign: Campaign | None, org: Organization, date_to: date | None = None
+) -> dict[str, Any]:
+    """The headline figures of a campaign in a subtree: activities, 参与人次, 应到/实到, rate, 研讨人次,
+    self-study entries and hours (the study.* keys of the metric catalog)."""
+    figures: dict[str, Any] = {"activities": _activities(campaign=campaign, org=org, date_to=date_to).count()}
+    figures.update(_attendance(campaign=campaign, org=org, date_to=date_to).aggregate(**ATTENDANCE_FIGURES))
+    figures["speakers"] = _speeches(campaign=campaign, org=org, date_to=date_to).count()
+    own = _selfstudy(campaign=campaign, org=org, date_to=date_to).aggregate(
+        entries=Count("id"), minutes=Sum("minutes")
+    )
+    figures["self_entries"] = own["entries"]
+    figures["self_hours"] = hours(own["minutes"])
+    figures["rate"] = rate(figures["present"], figures["expected"])
+    return figures
+
+
+def _unit_key(org: Organization, path_field: str) -> Substr:
+    """SQL for "which child of `org` holds this row": the id after org's path ("" for org itself).
+
+    Paths are materialized ("/1/4/12/"); for org "/1/4/" the row at "/1/4/12/30/" gives "12".
+    """
+    rest = Concat(Substr(path_field, len(org.path) + 1), Value("/"))
+    return Substr(rest, 1, StrIndex(rest, Value("/")) - 1)
+
+
+def tallies_by_unit(
+    *, campaign: Campaign | None, org: Organization, date_to: date | None = None
+) -> list[dict[str, Any]]:
+    """One row per unit directly under `org` (its whole subtree rolled up), plus `org` itself ("本级")
+    when it has records of its own. Each row: activities (total and by type code), attendance,
+    expected, present, rate, speakers, self-study entries and hours, last activity date."""
+    children = list(org.children.order_by("sort_order", "id"))
+    key = "unit"
+    activities = (
+        _activities(campaign=campaign, org=org, date_to=date_to)
+        .annotate(**{key: _unit_key(org, "org__path")})
+        .values(key, "type__code")
+        .annotate(n=Count("id"), last=Max("date"))
+        .order_by()
+    )
+    attendance = (
+        _attendance(campaign=campaign, org=org, date_to=date_to)
+        .annotate(**{key: _unit_key(org, "activity__org__path")})
+        .values(key)
+        .annotate(**ATTENDANCE_FIGURES)
+        .order_by()
+    )
+    speeches = (
+        _speeches(campaign=campaign, org=org, date_to=date_to)
+        .annotate(**{key: _unit_key(org, "activity__org__path")})
+        .values(key)
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    selfs = (
+        _selfstudy(campaign=campaign, org=org, date_to=date_to)
+        .annotate(**{key: _unit_key(org, "org__path")})
+        .values(key)
+        .annotate(entries=Count("id"), minutes=Sum("minutes"))
+        .order_by()
+    )
+
+    def blank(unit: Organization, own_level: bool) -> dict[str, Any]:
+        return {
+            "org": unit,
+            "own_level": own_level,
+            "activities": 0,
+            "by_type": {},
+            "attendance": 0,
+            "expected": 0,
+            "present": 0,
+            "invited": 0,
+            "speakers": 0,
+            "self_entries": 0,
+            "self_minutes": 0,
+            "last_date": None,
+        }
+
+    rows: dict[str, dict[str, Any]] = {"": blank(org, True)}
+    rows.update({str(child.pk): blank(child, False) for child in children})
+    for item in activities:
+        row = rows.get(item[key])
+        if row is None:  # a unit moved since: its rows roll up into "本级"
+            row = rows[""]
+        row["activities"] += item["n"]
+        row["by_type"][item["type__code"]] = row["by_type"].get(item["type__code"], 0) + item["n"]
+        if item["last"] and (row["last_date"] is None or item["last"] > row["last_date"]):
+            row["last_date"] = item["last"]
+    for item in attendance:
+        row = rows.get(item[key], rows[""])
+        for name in ATTENDANCE_FIGURES:
+            row[name] += item[name]
+    for item in speeches:
+        rows.get(item[key], rows[""])["speakers"] += item["n"]
+    for item in selfs:
+        row = rows.get(item[key], rows[""])
+        row["self_entries"] += item["entries"]
+        row["self_minutes"] += item["minutes"] or 0
+    result = []
+    own = rows.pop("")
+    for row in [own, *rows.values()]:
+        row["rate"] = rate(row["present"], row["expected"])
+        row["self_hours"] = hours(row["self_minutes"])
+    if own["activities"] or own["self_entries"]:
+        result.append(own)
+    result.extend(
+        rows[str(child.pk)] for child in children if child.is_active or rows[str(child.pk)]["activities"]
+    )
+    return result
+
+
+def tallies_by_type(
+    *, campaign: Campaign | None, org: Organization, date_to: date | None = None
+) -> list[dict[str, Any]]:
+    """Per activity type (every default type and the campaign's own, zeros included): activities,
+    attendance (参与人次) and speakers (研讨人次)."""
+    acts = dict(
+        _activities(campaign=campaign, org=org, date_to=date_to)
+        .values("type")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("type", "n")
+    )
+    att = dict(
+        _attendance(campaign=campaign, org=org, date_to=date_to)
+        .filter(PRESENT)
+        .values("activity__type")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("activity__type", "n")
+    )
+    spk = dict(
+        _speeches(campaign=campaign, org=org, date_to=date_to)
+        .values("activity__type")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("activity__type", "n")
+    )
+    types = activity_types_for(campaigns=[campaign] if campaign else None)
+    used = set(acts)
+    return [
+        {
+            "type": t,
+            "activities": acts.get(t.pk, 0),
+            "attendance": att.get(t.pk, 0),
+            "speakers": spk.get(t.pk, 0),
+        }
+        for t in types
+        if campaign is not None or t.campaign_id is None or t.pk in used
+    ]
+
+
+def tallies_by_month(
+    *, campaign: Campaign | None, org: Organization, date_to: date | None = None
+) -> list[dict[str, Any]]:
+    """Per calendar month with any record: activities, attendance, expected/present/rate, speakers."""
+    acts = {
+        row["month"]: row["n"]
+        for row in _activities(campaign=campaign, org=org, date_to=date_to)
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    att = {
+        row.pop("month"): row
+        for row in _attendance(campaign=campaign, org=org, date_to=date_to)
+        .annotate(month=TruncMonth("activity__date"))
+        .values("month")
+        .annotate(**ATTENDANCE_FIGURES)
+        .order_by()
+    }
+    spk = {
+        row["month"]: row["n"]
+        for row in _speeches(campaign=campaign, org=org, date_to=date_to)
+        .annotate(month=TruncMonth("activity__date"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    months = sorted(set(acts) | set(att) | set(spk))
+    result = []
+    for month in months:
+        figures = att.get(month, dict.fromkeys(ATTENDANCE_FIGURES, 0))
+        result.append(
+            {
+                "month": month,
+                "activities": acts.get(month, 0),
+                "speakers": spk.get(month, 0),
+                **figures,
+                "rate": rate(figures["present"], figures["expected"]),
+            }
+        )
+    return result
+
+
+def tallies_by_quarter(
+    *, campaign: Campaign | None, org: Organization, date_to: date | None = None
+) -> list[dict[str, Any]]:
+    """Per calendar quarter (year, quarter): activities, attendance, rate, speakers."""
+
+    def grouped(qs: QuerySet, field: str, **figures: Any) -> dict[tuple[int, int], dict]:
+        rows = (
+            qs.annotate(y=ExtractYear(field), q=ExtractQuarter(field))
+            .values("y", "q")
+            .annotate(**figures)
+            .order_by()
+        )
+        return {(r.pop("y"), r.pop("q")): r for r in rows}
+
+    acts = grouped(_activities(campaign=campaign, org=org, date_to=date_to), "date", activities=Count("id"))
+    att = grouped(
+        _attendance(campaign=campaign, org=org, date_to=date_to), "activity__date", **ATTENDANCE_FIGURES
+    )
+    spk = grouped(
+        _speeches(campaign=campaign, org=org, date_to=date_to), "activity__date", speakers=Count("id")
+    )
+    result = []
+    for key in sorted(set(acts) | set(att) | set(spk)):
+        figures = att.get(key, dict.fromkeys(ATTENDANCE_FIGURES, 0))
+        result.append(
+            {
+                "year": key[0],
+                "quarter": key[1],
+                "activities": acts.get(key, {}).get("activities", 0),
+                "speakers": spk.get(key, {}).get("speakers", 0),
+                **figures,
+                "rate": rate(figures["present"], figures["expected"]),
+            }
+        )
+    return result
+
+
+# --- silent units ---------------------------------------------------------------------------------------
+
+
+def _last_activity_subquery(today: date) -> Subquery:
+    latest = (
+        StudyActivity.objects.filter(org__path__startswith=OuterRef("path"), date__lte=today)
+        .order_by("-date")
+        .values("date")[:1]
+    )
+    return Subquery(latest)
+
+
+def silent_units(*, org: Organization, today: date, days: int | None = None) -> list[dict[str, Any]]:
+    """Branches in `org`'s subtree with no study activity (their own or their groups') in the `days`
+    days up to `today` (TAIZHANG_SILENT_DAYS by default): the 静默支部 flag.
+
+    Each item: org, id, code, name, last_date (None: never), days_silent (None: never). The units
+    silent longest come first. One query.
+    """
+    days = settings.TAIZHANG_SILENT_DAYS if days is None else days
+    since = today - timedelta(days=days)
+    units = (
+        Organization.objects.filter(path__startswith=org.path, kind=Organization.Kind.BRANCH, is_active=True)
+        .annotate(last_date=_last_activity_subquery(today))
+        .filter(Q(last_date__isnull=True) | Q(last_date__lte=since))
+        # Never-active units first, then the longest silent (NULLS FIRST on every database).
+        .order_by(F("last_date").asc(nulls_first=True), "sort_order", "id")
+    )
+    return [
+        {
+            "org": unit,
+            "id": unit.pk,
+            "code": unit.code,
+            "name": unit.name,
+            "last_date": unit.last_date,
+            "days_silent": (today - unit.last_date).days if unit.last_date else None,
+        }
+        for unit in units
+    ]
+
+
+def unit_silence(*, org: Organization, today: date, days: int | None = None) -> dict[str, Any]:
+    """Whether one unit is silent: its last activity on or before `today` and the verdict."""
+    days = settings.TAIZHANG_SILENT_DAYS if days is None else days
+    last = StudyActivity.objects.in_subtree(org).filter(date__lte=today).aggregate(last=Max("date"))["last"]
+    return {
+        "org": org,
+        "last_date": last,
+        "days_silent": (today - last).days if last else None,
+        "silent": last is None or last <= today - timedelta(days=days),
+        "days": days,
+    }
+
+
+def as_of_for(campaign: Campaign | None, today: date) -> date:
+    """The day tallies and silence are judged at: today, or the campaign's last day once it is over."""
+    if campaign is not None and campaign.end_date < today:
+        return campaign.end_date
+    return today
