@@ -15,18 +15,6 @@ from taizhang.org.models import Member, Organization
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _default_activity_types(db):
-    # A transactional test flushes the tables, data migrations included: put the defaults back.
-    from taizhang.study.defaults import DEFAULT_ACTIVITY_TYPES
-    from taizhang.study.models import ActivityType
-
-    for order, (code, name) in enumerate(DEFAULT_ACTIVITY_TYPES):
-        ActivityType.objects.get_or_create(
-            campaign=None, code=code, defaults={"name": name, "sort_order": order}
-        )
-
-
 def _sheets(present: str) -> dict:
     return {
         "组织": [["WC", "丙支部", "W", "党支部"]],
