@@ -51,3 +51,46 @@ class FillTemplate(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+def _fill_draft_path(instance: FillDraft, filename: str) -> str:
+    # Never the client's name in the path: a generated name, the draft's extension only.
+    import uuid
+    from pathlib import PurePosixPath
+
+    from django.utils import timezone
+
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"drafts/work/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+class FillDraft(TimeStampedModel):
+    """A draft uploaded for filling, while its owner reviews the matches (reports/fill/). Kept for a few
+    days; saving it as a FillTemplate is what keeps a draft for good."""
+
+    org = models.ForeignKey(
+        "org.Organization", verbose_name="单位", on_delete=models.CASCADE, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name="学习教育活动", on_delete=models.CASCADE, related_name="+"
+    )
+    source_name = models.CharField("原文件名", max_length=255)
+    file = models.FileField(upload_to=_fill_draft_path, max_length=255)
+    # One row per blank: the matcher's decision (auto_key, confidence, reason …) and the chosen key.
+    rows = models.JSONField(default=list)
+    debris_removed = models.PositiveIntegerField(default=0)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    # Set when the draft was opened from a saved template: saving updates that template.
+    template = models.ForeignKey(
+        FillTemplate, verbose_name="模板", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_view_cap = Cap.VIEW_INTERNAL
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待填写文稿"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.source_name
