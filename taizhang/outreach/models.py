@@ -3,12 +3,21 @@ practical matters (我为群众办实事)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from taizhang.core.access import Cap, ScopedQuerySet
 from taizhang.core.lights import LitModel
 from taizhang.core.models import TimeStampedModel
+
+# Messages of the rules the models enforce themselves (tests assert them).
+DEMAND_RESOLVED_NEEDS_DATE = "已解决的诉求须填写解决日期"
+DEMAND_DATE_NEEDS_RESOLVED = "尚未解决的诉求不能填写解决日期"
+DEMAND_RESOLVED_BEFORE_RAISED = "解决日期不能早于提出日期"
+MATTER_DONE_NEEDS_DATE = "已办结的事项须填写完成日期"
+MATTER_DATE_NEEDS_DONE = "尚未办结的事项不能填写完成日期"
 
 
 class ResearchTopic(TimeStampedModel):
@@ -46,6 +55,9 @@ class ResearchTopic(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("outreach:topic_detail", args=[self.pk])
 
 
 class ResearchVisit(TimeStampedModel):
@@ -89,6 +101,20 @@ class ResearchVisit(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.subject}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("outreach:visit_detail", args=[self.pk])
+
+
+class FindingQuerySet(ScopedQuerySet):
+    def annotate_links(self) -> FindingQuerySet:
+        """`linked`: the finding became a problem or a practical matter (then it must not be deleted)."""
+        from taizhang.rectification.models import Problem
+
+        return self.annotate(
+            linked=models.Exists(Problem.objects.filter(finding=models.OuterRef("pk")))
+            | models.Exists(PracticalMatter.objects.filter(finding=models.OuterRef("pk")))
+        )
+
 
 class Finding(models.Model):
     """One thing found on a visit; it may become a problem or a practical matter (links both ways:
@@ -96,9 +122,14 @@ class Finding(models.Model):
 
     visit = models.ForeignKey(ResearchVisit, on_delete=models.CASCADE, related_name="findings")
     text = models.TextField("发现问题")
+    # A suggested 问题类别 (rectification.Problem.Category value), prefilled when the finding is put
+    # on the problem list. No choices here: the vocabulary belongs to rectification (forms check it).
+    category = models.CharField("问题类别", max_length=16, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 
+    objects = FindingQuerySet.as_manager()
     scope_org_field = "visit__org"
+    scope_view_cap = Cap.VIEW
 
     class Meta:
         verbose_name = verbose_name_plural = "调研发现"
@@ -106,6 +137,15 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+    def get_absolute_url(self) -> str:
+        return f"{self.visit.get_absolute_url()}#finding-{self.pk}"
+
+    @property
+    def category_label(self) -> str:
+        from taizhang.rectification.models import Problem
+
+        return Problem.Category(self.category).label if self.category in Problem.Category.values else ""
 
 
 class Demand(TimeStampedModel):
@@ -160,6 +200,20 @@ class Demand(TimeStampedModel):
     def __str__(self) -> str:
         return self.content[:40]
 
+    def get_absolute_url(self) -> str:
+        return reverse("outreach:demand_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = {}
+        if self.resolved and not self.resolved_on:
+            errors["resolved_on"] = DEMAND_RESOLVED_NEEDS_DATE
+        if not self.resolved and self.resolved_on:
+            errors["resolved_on"] = DEMAND_DATE_NEEDS_RESOLVED
+        if self.resolved_on and self.raised_on and self.resolved_on < self.raised_on:
+            errors["resolved_on"] = DEMAND_RESOLVED_BEFORE_RAISED
+        if errors:
+            raise ValidationError(errors)
+
 
 class PracticalMatter(TimeStampedModel, LitModel):
     """A practical matter done for the public (我为群众办实事 / 民生实事 清单)."""
@@ -209,9 +263,26 @@ class PracticalMatter(TimeStampedModel, LitModel):
         verbose_name = verbose_name_plural = "办实事"
         ordering = ["status", "due_date", "id"]
         indexes = [models.Index(fields=["campaign", "status"], name="outreach_matter_campaign_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(done_on__isnull=False), name="outreach_matter_done_has_date"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("outreach:matter_detail", args=[self.pk])
+
+    def clean(self) -> None:
+        errors = {}
+        if self.status == self.Status.DONE and not self.done_on:
+            errors["done_on"] = MATTER_DONE_NEEDS_DATE
+        if self.status != self.Status.DONE and self.done_on:
+            errors["done_on"] = MATTER_DATE_NEEDS_DONE
+        if errors:
+            raise ValidationError(errors)
 
     def is_closed_for_light(self) -> bool:
         return self.status == self.Status.DONE

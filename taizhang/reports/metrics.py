@@ -17,11 +17,24 @@ from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest, StrIndex, Substr, TruncMonth
 
 from taizhang.lib.text import one_decimal
@@ -36,6 +49,9 @@ class Source:
     org_field: str = "org"  # path to the Organization the row belongs to
     date_field: str | None = None  # for month / quarter breakdowns
     type_field: str | None = None  # for "type" breakdowns (a field holding a display name)
+    status_field: str | None = None  # for "status" breakdowns
+    title_field: str = ""  # what a row is called in drill-down lists
+    link_field: str = ""  # the related object to link to when the row itself has no page
 
     @property
     def model_class(self) -> Any:
@@ -67,13 +83,16 @@ class Metric:
         return bool(self.numerator)
 
 
-ACTIVITY = Source("study.StudyActivity", date_field="date", type_field="type__name")
+ACTIVITY = Source("study.StudyActivity", date_field="date", type_field="type__name", title_field="topic")
 ATTENDANCE = Source(
     "study.Attendance",
     campaign_field="activity__campaign",
     org_field="activity__org",
     date_field="activity__date",
     type_field="activity__type__name",
+    status_field="status",
+    title_field="member__name",
+    link_field="activity",
 )
 SPEECH = Source(
     "study.Speech",
@@ -81,25 +100,68 @@ SPEECH = Source(
     org_field="activity__org",
     date_field="activity__date",
     type_field="activity__type__name",
+    title_field="member__name",
+    link_field="activity",
 )
-SELF_STUDY = Source("study.SelfStudy", date_field="date", type_field="channel")
-VISIT = Source("outreach.ResearchVisit", date_field="date")
-TOPIC = Source("outreach.ResearchTopic")
+SELF_STUDY = Source(
+    "study.SelfStudy", date_field="date", type_field="channel", title_field="material", link_field="member"
+)
+VISIT = Source("outreach.ResearchVisit", date_field="date", title_field="subject")
+TOPIC = Source("outreach.ResearchTopic", title_field="title")
 FINDING = Source(
-    "outreach.Finding", campaign_field="visit__campaign", org_field="visit__org", date_field="visit__date"
+    "outreach.Finding",
+    campaign_field="visit__campaign",
+    org_field="visit__org",
+    date_field="visit__date",
+    title_field="text",
+    link_field="visit",
 )
-DEMAND = Source("outreach.Demand", date_field="raised_on", type_field="channel")
-MATTER = Source("outreach.PracticalMatter", date_field="done_on", type_field="status")
-PROBLEM = Source("rectification.Problem", date_field="closed_on", type_field="category")
+DEMAND = Source(
+    "outreach.Demand",
+    date_field="raised_on",
+    type_field="channel",
+    status_field="resolved",
+    title_field="content",
+)
+MATTER = Source(
+    "outreach.PracticalMatter",
+    date_field="done_on",
+    type_field="status",
+    status_field="status",
+    title_field="title",
+)
+PROBLEM = Source(
+    "rectification.Problem",
+    date_field="closed_on",
+    type_field="category",
+    status_field="status",
+    title_field="description",
+)
 MEASURE = Source(
     "rectification.Measure",
     campaign_field="problem__campaign",
     org_field="problem__org",
     date_field="done_on",
+    status_field="status",
+    title_field="content",
+    link_field="problem",
 )
-INSTITUTION = Source("rectification.Institution", date_field="issued_on", type_field="kind")
-TASK = Source("plans.PlanTask", org_field="org", date_field="planned_end", type_field="kind")
-MEMBER = Source("org.Member", campaign_field=None, org_field="org")
+INSTITUTION = Source(
+    "rectification.Institution", date_field="issued_on", type_field="kind", title_field="name"
+)
+TASK = Source(
+    "plans.PlanTask",
+    org_field="org",
+    date_field="planned_end",
+    type_field="kind",
+    status_field="status",
+    title_field="title",
+)
+MEMBER = Source("org.Member", campaign_field=None, org_field="org", title_field="name")
+SEAT = Source("campaigns.CampaignRole", org_field="member__org", title_field="member__name")
+STUDY_PLAN = Source("plans.StudyPlan", type_field="level", title_field="title")
+# Units themselves (silent branches): the row is the organization, its own path is the scope.
+UNIT = Source("org.Organization", campaign_field=None, org_field="", type_field="kind", title_field="name")
 
 
 def _type(code: str) -> Q:
@@ -126,7 +188,32 @@ def _overdue_matter(as_of: date) -> Q:
     return ~Q(status="done") & Q(due_date__lt=as_of)
 
 
+def silent_since(as_of: date) -> date:
+    """The first day of the silent window: a unit is silent when it has no study activity in
+    (as_of - TAIZHANG_SILENT_DAYS, as_of], i.e. the last TAIZHANG_SILENT_DAYS days up to the as-of day."""
+    from django.conf import settings
+
+    return as_of - timedelta(days=settings.TAIZHANG_SILENT_DAYS - 1)
+
+
+def _recent_activity(as_of: date) -> Any:
+    """Study activities anywhere in the outer unit's subtree inside the silent window (for Exists)."""
+    from taizhang.study.models import StudyActivity
+
+    return StudyActivity.objects.filter(
+        org__path__startswith=OuterRef("path"), date__gte=silent_since(as_of), date__lte=as_of
+    )
+
+
+def _silent_branch(as_of: date) -> Q:
+    # THE definition of a silent unit (静默支部): an active branch with no study activity in its subtree
+    # in the last TAIZHANG_SILENT_DAYS days up to the as-of day. Activities of any campaign count: a branch
+    # holding its 三会一课 outside the campaign is not silent. One correlated EXISTS per branch, one query.
+    return ~Q(Exists(_recent_activity(as_of)))
+
+
 PRESENT = Q(status="present")
+BRANCH = Q(kind="branch", is_active=True)
 
 _METRICS: list[Metric] = [
     # --- 二、理论学习 ----------------------------------------------------------------------------
@@ -420,6 +507,60 @@ _METRICS: list[Metric] = [
         Q(rectification_type="immediate"),
         group="rectification",
     ),
+    Metric(
+        "problems.category.theory",
+        "理论学习方面问题数",
+        "问题类别为“理论学习”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="theory"),
+        group="rectification",
+    ),
+    Metric(
+        "problems.category.politics",
+        "政治素质方面问题数",
+        "问题类别为“政治素质”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="politics"),
+        group="rectification",
+    ),
+    Metric(
+        "problems.category.ability",
+        "能力本领方面问题数",
+        "问题类别为“能力本领”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="ability"),
+        group="rectification",
+    ),
+    Metric(
+        "problems.category.responsibility",
+        "担当作为方面问题数",
+        "问题类别为“担当作为”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="responsibility"),
+        group="rectification",
+    ),
+    Metric(
+        "problems.category.style",
+        "工作作风方面问题数",
+        "问题类别为“工作作风”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="style"),
+        group="rectification",
+    ),
+    Metric(
+        "problems.category.integrity",
+        "廉洁自律方面问题数",
+        "问题类别为“廉洁自律”的问题数",
+        "个",
+        PROBLEM,
+        Q(category="integrity"),
+        group="rectification",
+    ),
     Metric("measures.total", "整改措施数", "问题清单中的整改措施数", "项", MEASURE, group="rectification"),
     Metric(
         "measures.done",
@@ -499,6 +640,60 @@ _METRICS: list[Metric] = [
         group="plan",
     ),
     Metric(
+        "campaign.leading_group",
+        "领导小组人数",
+        "领导小组组长、副组长和成员人数",
+        "人",
+        SEAT,
+        Q(role__in=("group_leader", "deputy_leader", "group_member")),
+        group="plan",
+    ),
+    Metric(
+        "campaign.work_team",
+        "办公室及工作专班人数",
+        "领导小组办公室主任、成员和工作专班成员人数",
+        "人",
+        SEAT,
+        Q(role__in=("office_director", "office_member", "work_team")),
+        group="plan",
+    ),
+    Metric(
+        "plan.study_plans",
+        "学习计划数",
+        "党委、党支部（党小组）和个人学习计划数",
+        "份",
+        STUDY_PLAN,
+        group="plan",
+    ),
+    Metric(
+        "plan.study_plans.personal",
+        "个人学习计划数",
+        "层级为“个人学习计划”的学习计划数",
+        "份",
+        STUDY_PLAN,
+        Q(level="personal"),
+        group="plan",
+    ),
+    Metric(
+        "units.branches",
+        "党支部数",
+        "范围内启用的党支部数",
+        "个",
+        UNIT,
+        BRANCH,
+        group="plan",
+    ),
+    Metric(
+        "units.silent",
+        "静默支部数",
+        "截至统计日近30天内，本支部及所属党小组没有任何学习活动的党支部数（天数可配置）",
+        "个",
+        UNIT,
+        BRANCH,
+        as_of_filter=_silent_branch,
+        group="study",
+    ),
+    Metric(
         "members.total",
         "在册党员数",
         "范围内在册（未转出）的党员人数",
@@ -542,8 +737,16 @@ def _base_queryset(source: Source, campaign: Any, org: Any) -> QuerySet:
     if scope_org is not None and not (source.campaign_field and campaign is not None and org is None):
         # For the campaign's own unit the campaign filter already scopes the rows; only a narrower
         # unit (or a model without campaign) needs the subtree filter.
-        qs = qs.filter(**{f"{source.org_field}__path__startswith": scope_org.path})
+        qs = qs.filter(**{_path_lookup(source.org_field): scope_org.path})
     return qs
+
+
+def _path_lookup(org_field: str) -> str:
+    return f"{org_field}__path__startswith" if org_field else "path__startswith"
+
+
+def _path_field(org_field: str) -> str:
+    return f"{org_field}__path" if org_field else "path"
 
 
 def _metric_q(metric: Metric, as_of: date) -> Q:
@@ -624,16 +827,21 @@ def ids(key: str, campaign: Any, org: Any = None, *, as_of: date | None = None) 
 
 def _child_unit_expr(org_field: str, prefix: str) -> Any:
     """SQL for "which child unit of the prefix does this row's unit sit under": the id right after the prefix."""
-    rest = Substr(F(f"{org_field}__path"), len(prefix) + 1)
+    rest = Substr(F(_path_field(org_field)), len(prefix) + 1)
     # Rows on the unit itself have nothing after the prefix: length 0 (PostgreSQL refuses a negative one).
     return Substr(rest, 1, Greatest(StrIndex(rest, Value("/")) - 1, Value(0)))
+
+
+BREAKDOWNS = ("unit", "month", "quarter", "type", "status")
 
 
 def breakdown(
     key: str, campaign: Any, org: Any = None, *, by: str = "unit", as_of: date | None = None
 ) -> list[tuple[Any, Any]]:
     """The figure grouped in one aggregate query: by the child units of `org` (or the campaign's unit),
-    by month, by quarter, or by type. Returns [(group, value)], groups sorted; units as Organization."""
+    by month, by quarter, by type or by status. Returns [(group, value)], groups sorted; units as
+    Organization, months as the first day of the month, types and statuses as stored (codes for choice
+    fields: group_label() gives the Chinese label)."""
     metric = get(key)
     as_of = as_of or _today()
     if metric.is_ratio:
@@ -653,6 +861,10 @@ def breakdown(
         if not source.type_field:
             raise ValueError(f"{key} has no type to group by")
         group_expr = F(source.type_field)
+    elif by == "status":
+        if not source.status_field:
+            raise ValueError(f"{key} has no status to group by")
+        group_expr = F(source.status_field)
     else:
         raise ValueError(f"unknown breakdown {by!r}")
     grouped = (
@@ -692,3 +904,186 @@ def catalog_rows() -> list[dict]:
         {"key": m.key, "label": m.label, "rule": m.rule, "unit": m.unit, "group": m.group}
         for m in CATALOG.values()
     ]
+
+
+# --- Beyond single values: as-of day, silent units, id sets, drill-down ------------------------------
+
+
+def default_as_of(campaign: Any) -> date:
+    """The day figures are taken by default: today, or the campaign's last day once it has ended (a
+    finished campaign's overdue and silent figures then stay as they were when it closed)."""
+    day = _today()
+    if campaign is not None and campaign.end_date and campaign.end_date < day:
+        return campaign.end_date
+    return day
+
+
+def silent_units(campaign: Any, org: Any = None, *, as_of: date | None = None) -> QuerySet:
+    """The silent branches behind `units.silent`, each with `last_activity` (the date of its subtree's latest
+    study activity up to the as-of day, or None), longest-silent first. Bounded: one query."""
+    from taizhang.study.models import StudyActivity
+
+    as_of = as_of or default_as_of(campaign)
+    latest = (
+        StudyActivity.objects.filter(org__path__startswith=OuterRef("path"), date__lte=as_of)
+        .order_by()
+        .values("date")
+        .order_by("-date")[:1]
+    )
+    return (
+        rows("units.silent", campaign, org, as_of=as_of)
+        .annotate(last_activity=Subquery(latest))
+        .order_by(F("last_activity").asc(nulls_first=True), "path")
+    )
+
+
+def group_label(key: str, by: str, group: Any) -> str:
+    """How a breakdown group reads in Chinese (choice codes → labels, months → 2023年9月)."""
+    if group is None or group == "":
+        return "未填写"
+    if by == "unit":
+        return getattr(group, "display_name", str(group))
+    if by == "month" and isinstance(group, date):
+        return f"{group.year}年{group.month}月"
+    if by in {"type", "status"}:
+        source = get(_counted_key(key)).source
+        name = source.type_field if by == "type" else source.status_field
+        if name and "__" not in name:
+            field_obj = source.model_class._meta.get_field(name)
+            choices = dict(field_obj.flatchoices) if field_obj.choices else {}
+            if field_obj.get_internal_type() == "BooleanField":
+                return "是" if group else "否"
+            return str(choices.get(group, group))
+    return str(group)
+
+
+def _counted_key(key: str) -> str:
+    metric = get(key)
+    return metric.numerator if metric.is_ratio else key
+
+
+def group_q(key: str, by: str, group: str) -> Q:
+    """The filter selecting one breakdown group of a figure's rows (for drill-down from a chart)."""
+    source = get(_counted_key(key)).source
+    if by == "month":
+        year, month = (int(part) for part in str(group).split("-")[:2])
+        return Q(**{f"{source.date_field}__year": year, f"{source.date_field}__month": month})
+    if by == "type" and source.type_field:
+        return Q(**{source.type_field: group})
+    if by == "status" and source.status_field:
+        if source.model_class._meta.get_field(source.status_field).get_internal_type() == "BooleanField":
+            return Q(**{source.status_field: str(group).lower() in {"1", "true", "是"}})
+        return Q(**{source.status_field: group})
+    raise ValueError(f"cannot select {by}={group!r} of {key}")
+
+
+def source_of(key: str) -> Source:
+    """The source whose rows stand behind the figure (the numerator's for a ratio)."""
+    return get(_counted_key(key)).source
+
+
+def ids_all(
+    campaign: Any, org: Any = None, *, keys: list[str] | None = None, as_of: date | None = None
+) -> dict[str, list[int]]:
+    """{key: sorted ids of the rows behind it} for every metric (or `keys`), ONE query per model: each row
+    comes once with a 0/1 flag per metric, so even millions of attendance rows are read a single time.
+    A ratio's ids are its numerator's."""
+    as_of = as_of or _today()
+    wanted = [get(k) for k in keys] if keys else list(CATALOG.values())
+    counted: dict[str, Metric] = {}
+    for metric in wanted:
+        base = get(metric.numerator) if metric.is_ratio else metric
+        counted[base.key] = base
+    by_source: dict[Source, list[Metric]] = defaultdict(list)
+    for metric in counted.values():
+        by_source[metric.source].append(metric)
+    found: dict[str, list[int]] = {}
+    for source, metrics_ in by_source.items():
+        qs = _base_queryset(source, campaign, org).order_by()
+        conditions = []
+        for metric in metrics_:
+            q = _metric_q(metric, as_of)
+            if metric.kind == "sum":
+                q &= Q(**{f"{metric.sum_field}__isnull": False})
+            conditions.append(q)
+        if all(not q for q in conditions):
+            pks = [row[0] for row in _fetch(qs.order_by("pk").values_list("pk"))]
+            for metric in metrics_:
+                found[metric.key] = pks
+            continue
+        flags = {
+            f"f{i}": Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+            for i, q in enumerate(conditions)
+            if q
+        }
+        any_q = Q()
+        for q in conditions:
+            if not q:
+                any_q = Q()
+                break
+            any_q |= q
+        # Sorted by the database once, so every id list below is already sorted and unique.
+        fetched = _fetch(qs.filter(any_q).annotate(**flags).order_by("pk").values_list("pk", *flags))
+        columns = list(flags)
+        for i, metric in enumerate(metrics_):
+            if not conditions[i]:
+                found[metric.key] = [row[0] for row in fetched]
+            else:
+                col = columns.index(f"f{i}") + 1
+                found[metric.key] = [row[0] for row in fetched if row[col]]
+    return {m.key: found[(get(m.numerator) if m.is_ratio else m).key] for m in wanted}
+
+
+def _fetch(qs: QuerySet) -> list[tuple]:
+    """Rows of a values_list queryset straight from the DB cursor: no per-row ORM work (millions of ids)."""
+    from django.db import connections
+
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def rows_for_display(
+    key: str,
+    campaign: Any,
+    org: Any = None,
+    *,
+    as_of: date | None = None,
+    by: str = "",
+    group: str = "",
+    pks: list[int] | None = None,
+) -> QuerySet:
+    """The rows behind a figure (or one breakdown group of it, or the given pks of its model) annotated
+    for a drill-down list: row_date, row_unit, row_title, row_link_id, newest first. One query."""
+    source = source_of(key)
+    if pks is not None:
+        qs = source.model_class._default_manager.filter(pk__in=pks)
+    else:
+        qs = rows(key, campaign, org, as_of=as_of)
+        if by and group and by != "unit":
+            qs = qs.filter(group_q(key, by, group))
+    unit_name = F(f"{source.org_field}__name") if source.org_field else F("name")
+    annotations: dict[str, Any] = {"row_unit": unit_name}
+    if source.date_field:
+        annotations["row_date"] = F(source.date_field)
+    if source.title_field:
+        annotations["row_title"] = F(source.title_field)
+    if source.link_field:
+        annotations["row_link_id"] = F(f"{source.link_field}_id")
+    qs = qs.annotate(**annotations)
+    related = [name for name in (source.org_field, source.link_field) if name]
+    if related:
+        qs = qs.select_related(*related)
+    if source.date_field:
+        return qs.order_by(F("row_date").desc(nulls_last=True), "-pk")
+    return qs.order_by("-pk")
+
+
+def field_label(source: Source, path: str) -> str:
+    """The verbose name of a field path of the source model ("activity__date" → 日期)."""
+    model = source.model_class
+    parts = path.split("__")
+    for part in parts[:-1]:
+        model = model._meta.get_field(part).related_model
+    return str(model._meta.get_field(parts[-1]).verbose_name)

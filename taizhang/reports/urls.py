@@ -1,9 +1,22 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from taizhang.reports import views
 from taizhang.reports.fill.urls import urlpatterns as fill_urlpatterns
 
 app_name = "reports"
 
 urlpatterns: list = [
+    path("", views.dashboard, name="dashboard"),
+    path("rows/", views.metric_rows, name="metric_rows"),
+    path("summary/", views.report_list, name="report_list"),
+    path("summary/generate/", views.report_generate, name="report_generate"),
+    path("summary/template/", views.report_template, name="report_template"),
+    path("summary/<int:pk>/", views.report_detail, name="report_detail"),
+    path("summary/<int:pk>/download/", views.report_download, name="report_download"),
+    path("summary/<int:pk>/drift/<str:key>/", views.report_drift_rows, name="report_drift"),
+    path("ledgers/", views.ledger_list, name="ledger_list"),
+    path("ledgers/<str:kind>/", views.ledger_download, name="ledger_download"),
     *fill_urlpatterns,
 ]

@@ -59,7 +59,11 @@ class SqlRuleTests(HypothesisTestCase):
 
         org = make_org()
         matter = PracticalMatter.objects.create(
-            org=org, title="测试", due_date=deadline, status="done" if done else "in_progress"
+            org=org,
+            title="测试",
+            due_date=deadline,
+            status="done" if done else "in_progress",
+            done_on=today if done else None,  # a done matter carries its date (outreach constraint)
         )
         sql = (
             PracticalMatter.objects.filter(pk=matter.pk)

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from taizhang.campaigns.models import CampaignRole
 from taizhang.core.tests.factories import make_campaign
 from taizhang.outreach.models import Demand, Finding, PracticalMatter, ResearchTopic, ResearchVisit
-from taizhang.plans.models import PlanTask
+from taizhang.plans.models import PlanTask, StudyPlan
 from taizhang.rectification.models import Institution, Measure, Problem
 from taizhang.study.models import ActivityType, Attendance, SelfStudy, Speech, StudyActivity
 
@@ -23,11 +24,22 @@ class Ledger:
     activities: dict
 
 
+def _type(code: str) -> ActivityType:
+    # Browser tests (transaction=True) flush the data migration's default types: put them back.
+    from taizhang.study.defaults import DEFAULT_ACTIVITY_TYPES
+
+    name = dict(DEFAULT_ACTIVITY_TYPES)[code]
+    order = [c for c, _ in DEFAULT_ACTIVITY_TYPES].index(code)
+    return ActivityType.objects.get_or_create(
+        campaign=None, code=code, defaults={"name": name, "sort_order": order}
+    )[0]
+
+
 def _activity(world, org, code: str, day: date, campaign=None, **kwargs) -> StudyActivity:  # noqa: ANN001
     return StudyActivity.objects.create(
         campaign=campaign if campaign is not None else world.campaign,
         org=org,
-        type=ActivityType.objects.get(campaign=None, code=code),
+        type=_type(code),
         topic=kwargs.pop("topic", f"{code} {day}"),
         date=day,
         **kwargs,
@@ -117,7 +129,8 @@ def ledger(world) -> Ledger:  # noqa: ANN001
     p1 = problem(world.branch_a, "P1", "closed", date(2023, 11, 30), closed_on=date(2023, 11, 20))
     p2 = problem(world.group_a, "P2", "in_progress", date(2023, 12, 31))  # overdue as of AS_OF
     problem(world.branch_a, "P3", "submitted", date(2024, 1, 10))  # overdue too: submitted is not closed
-    problem(world.branch_a, "P4", "open", date(2024, 3, 1), rectification_type="immediate")
+    p4 = problem(world.branch_a, "P4", "open", date(2024, 3, 1), rectification_type="immediate")
+    Problem.objects.filter(pk=p4.pk).update(category="theory")
     p5 = problem(world.branch_b, "P5", "closed", date(2023, 12, 1), closed_on=date(2023, 12, 1))
     for i in range(3):
         Measure.objects.create(problem=p1, content=f"措施{i}", status="done", done_on=date(2023, 11, 1))
@@ -197,5 +210,14 @@ def ledger(world) -> Ledger:  # noqa: ANN001
         kind="featured",
         planned_start=date(2024, 1, 10),
         planned_end=date(2024, 1, 25),
+    )
+    CampaignRole.objects.create(campaign=world.campaign, member=a[0], role="group_leader", title="书记")
+    CampaignRole.objects.create(campaign=world.campaign, member=b[0], role="deputy_leader", title="副书记")
+    CampaignRole.objects.create(campaign=world.campaign, member=a[2], role="work_team")
+    StudyPlan.objects.create(
+        campaign=world.campaign, level="committee", org=world.committee, title="党委学习计划"
+    )
+    StudyPlan.objects.create(
+        campaign=world.campaign, level="personal", org=a[1].org, member=a[1], title="个人学习计划"
     )
     return Ledger(world=world, activities={"a1": a1, "a2": a2, "a3": a3, "a4": a4})

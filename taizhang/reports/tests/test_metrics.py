@@ -64,6 +64,15 @@ CAMPAIGN = {
     "plan.tasks.prescribed": 2,
     "plan.tasks.featured": 1,
     "members.total": 10,
+    "units.branches": 2,
+    "problems.category.style": 4,
+    "problems.category.theory": 1,
+    "problems.category.integrity": 0,
+    "campaign.leading_group": 2,
+    "campaign.work_team": 1,
+    "plan.study_plans": 2,
+    "plan.study_plans.personal": 1,
+    "units.silent": 2,  # as of 2024-01-15 neither branch met in the last 30 days
 }
 
 BRANCH_A = {
@@ -85,6 +94,12 @@ BRANCH_A = {
     "research.visits": 1,
     "research.topics": 0,
     "members.total": 6,
+    "units.branches": 1,
+    "units.silent": 1,
+    "campaign.leading_group": 1,  # the group leader sits in branch A, the deputy in branch B
+    "campaign.work_team": 1,
+    "plan.study_plans": 1,
+    "problems.category.theory": 1,
 }
 
 DESIGN_KEYS = [
@@ -168,12 +183,12 @@ def test_rows_behind_a_figure_are_the_rows_counted(ledger):
 def test_compute_takes_one_query_per_model_whatever_the_size(ledger, django_assert_num_queries):
     from taizhang.study.models import Attendance
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(17):
         metrics.compute(ledger.world.campaign, as_of=AS_OF)
     extra = ledger.activities["a3"]
     for member in ledger.world.people_a:
         Attendance.objects.create(activity=extra, member=member, invited=True)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(17):
         metrics.compute(ledger.world.campaign, ledger.world.branch_a, as_of=AS_OF)
 
 
@@ -215,3 +230,55 @@ def test_the_metrics_command_names_a_wrong_campaign_or_unit(ledger):
         call_command("metrics", "--campaign", "nope", stdout=StringIO())
     with pytest.raises(CommandError, match="没有编码为“XX”的组织"):
         call_command("metrics", "--campaign", "wc", "--org", "XX", stdout=StringIO())
+
+
+def test_silent_branches_are_those_without_activity_in_their_subtree_in_the_window(ledger):
+    world = ledger.world
+    campaign = world.campaign
+    # 30 days up to 2023-11-15: branch A met on 11-01, branch B last on 09-20.
+    assert metrics.compute(campaign, keys=["units.silent"], as_of=date(2023, 11, 15)) == {"units.silent": 1}
+    assert list(metrics.silent_units(campaign, as_of=date(2023, 11, 15))) == [world.branch_b]
+    # Up to 2023-10-15 branch A counts through its group's reading class on 10-12: nobody is silent.
+    assert metrics.compute(campaign, keys=["units.silent"], as_of=date(2023, 10, 15))["units.silent"] == 0
+    # The window is the last 30 days including the as-of day: 09-20 + 29 days = 10-19 still active.
+    assert metrics.compute(campaign, keys=["units.silent"], as_of=date(2023, 10, 19))["units.silent"] == 0
+    assert metrics.compute(campaign, keys=["units.silent"], as_of=date(2023, 10, 20))["units.silent"] == 1
+    silent = list(metrics.silent_units(campaign, as_of=AS_OF))
+    assert silent == [world.branch_b, world.branch_a]  # longest silent first
+    assert [u.last_activity for u in silent] == [date(2023, 9, 20), date(2023, 11, 1)]
+    assert metrics.compute(campaign, keys=["units.branches"])["units.branches"] == 2
+    # A branch's own scope: only itself.
+    assert metrics.compute(campaign, world.branch_b, keys=["units.silent"], as_of=AS_OF)["units.silent"] == 1
+
+
+def test_silent_days_come_from_settings(ledger, settings):
+    settings.TAIZHANG_SILENT_DAYS = 90
+    assert metrics.compute(ledger.world.campaign, keys=["units.silent"], as_of=AS_OF)["units.silent"] == 1
+
+
+def test_ids_all_reads_each_model_once_and_matches_rows(ledger, django_assert_max_num_queries):
+    campaign = ledger.world.campaign
+    with django_assert_max_num_queries(17):
+        all_ids = metrics.ids_all(campaign, as_of=AS_OF)
+    assert set(all_ids) == set(metrics.CATALOG)
+    for key in metrics.CATALOG:
+        assert all_ids[key] == metrics.ids(key, campaign, as_of=AS_OF), key
+    branch = metrics.ids_all(ledger.world.campaign, ledger.world.branch_a, as_of=AS_OF)
+    assert len(branch["study.attendance"]) == BRANCH_A["study.attendance"]
+
+
+def test_breakdown_by_status_and_labels(ledger):
+    campaign = ledger.world.campaign
+    states = dict(metrics.breakdown("problems.total", campaign, by="status"))
+    assert states == {"closed": 2, "in_progress": 1, "open": 1, "submitted": 1}
+    assert metrics.group_label("problems.total", "status", "closed") == "已销号"
+    assert metrics.group_label("problems.total", "type", "style") == "工作作风"
+    assert metrics.group_label("study.activities", "month", date(2023, 9, 1)) == "2023年9月"
+    september = metrics.rows_for_display("study.activities", campaign, by="month", group="2023-09")
+    assert september.count() == 2
+    closed = metrics.rows_for_display("problems.total", campaign, by="status", group="closed")
+    assert sorted(p.code for p in closed) == ["P1", "P5"]
+
+
+def test_default_as_of_is_the_last_day_of_a_finished_campaign(world):
+    assert metrics.default_as_of(world.campaign) == date(2024, 1, 31)

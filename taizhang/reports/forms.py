@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from taizhang.core.forms import StyledFormMixin
+from taizhang.lib.dates import today
+
+AS_OF_FUTURE = "统计日期不能晚于今天"
+AS_OF_BEFORE = "统计日期不能早于学习教育活动开始日期"
+
+
+class GenerateForm(StyledFormMixin, forms.Form):
+    org = forms.ModelChoiceField(label="报告范围", queryset=None, empty_label=None)
+    as_of = forms.DateField(
+        label="统计日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="超期、静默类数据按该日判断；留空为今天（活动已结束时为结束日）",
+    )
+
+    def __init__(self, *args: Any, units: Any, campaign: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        self.fields["org"].queryset = units
+        self.fields["org"].label_from_instance = lambda org: (
+            "\u3000" * max(org.depth - campaign.org.depth, 0) + org.name
+        )
+
+    def clean_as_of(self) -> Any:
+        value = self.cleaned_data.get("as_of")
+        if value and value > today():
+            raise forms.ValidationError(AS_OF_FUTURE)
+        if value and value < self.campaign.start_date:
+            raise forms.ValidationError(AS_OF_BEFORE)
+        return value
+
+
+class TemplateForm(StyledFormMixin, forms.Form):
+    text = forms.CharField(
+        label="报告模板",
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "font-monospace small"}),
+        max_length=50_000,
+    )

@@ -1,0 +1,208 @@
+"""The summary report (总结汇报): the unit's template rendered over the catalog's figures and examples drawn
+from the records, laid out by gongwen.GongwenDocument, with the appendix listing every figure.
+
+    report_build(campaign=, org=, as_of=, text=) -> BuiltReport (docx bytes, figures, ids, title, used keys)
+
+Queries are bounded whatever the data size: the catalog (one aggregate per model), one id query per model
+for the appendix and the snapshot, and one small query per list of examples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Q
+
+from taizhang.lib.dates import cn
+from taizhang.lib.dates import today as local_today
+from taizhang.reports import charts, metrics
+from taizhang.reports.gongwen import GongwenDocument, write_blocks
+from taizhang.reports.report_text import format_figure, parse_blocks, render_text
+
+EXAMPLES = 4  # examples of each kind named in the text
+APPENDIX_NAME = "指标与记录对照表"
+
+
+@dataclass
+class BuiltReport:
+    title: str
+    docx: bytes
+    figures: dict[str, Any]
+    ids: dict[str, list[int]]
+    used: set[str]
+    text: str
+    as_of: date
+    charts: list[str] = field(default_factory=list)
+
+
+def template_text_for(org: Any) -> str:
+    """The unit's own template, else its nearest ancestor's, else the default shipped with the product."""
+    from taizhang.reports.models import ReportTemplate
+    from taizhang.reports.report_text import default_template_text
+
+    if org is not None:
+        own = (
+            ReportTemplate.objects.filter(org_id__in=org.ancestor_ids() or [org.pk])
+            .order_by("-org__depth")
+            .values_list("text", flat=True)
+            .first()
+        )
+        if own:
+            return own
+    return default_template_text()
+
+
+def _sentence(text: str) -> str:
+    return (text or "").strip().rstrip("。；;，,.")
+
+
+def report_data(campaign: Any, org: Any, as_of: date) -> dict:
+    """Plain data for the template: names, dates and examples, never model objects."""
+    from taizhang.campaigns.models import CampaignRole
+    from taizhang.study.models import Material
+
+    scope = org or campaign.org
+    seats = CampaignRole.objects.filter(campaign=campaign).select_related("member").order_by("order", "id")
+    if org is not None and org != campaign.org:
+        seats = seats.filter(member__org__path__startswith=org.path)
+    seats = list(seats)
+
+    def people(*roles: str) -> list[dict]:
+        return [{"name": s.member.name, "title": s.title} for s in seats if s.role in roles]
+
+    directors = people("office_director")
+    reading = (
+        metrics.rows("study.reading_class", campaign, org, as_of=as_of)
+        .select_related("org")
+        .order_by("date", "id")[:EXAMPLES]
+    )
+    matters = (
+        metrics.rows("matters.done", campaign, org, as_of=as_of)
+        .select_related("org")
+        .order_by("-beneficiary_count", "done_on", "id")[:EXAMPLES]
+    )
+    institutions = list(
+        metrics.rows("institutions.total", campaign, org, as_of=as_of).order_by("issued_on", "id")[
+            : EXAMPLES * 2
+        ]
+    )
+    topics = metrics.rows("research.topics", campaign, org, as_of=as_of).order_by("id")[:EXAMPLES]
+    featured = metrics.rows("plan.tasks.featured", campaign, org, as_of=as_of).order_by("planned_start", "id")
+    materials = (
+        Material.objects.filter(Q(campaign=campaign) | Q(campaign=None), required=True)
+        .order_by("-campaign_id", "sort_order", "id")
+        .values_list("title", flat=True)[:EXAMPLES]
+    )
+    return {
+        "campaign": {
+            "name": campaign.name,
+            "code": campaign.code,
+            "start": cn(campaign.start_date),
+            "end": cn(campaign.end_date),
+            "requirement": campaign.general_requirement,
+            "goal": campaign.goal,
+            "unit": campaign.org.name,
+        },
+        "scope": {
+            "name": scope.name,
+            "is_campaign_unit": scope.pk == campaign.org_id,
+            "kind": scope.get_kind_display(),
+        },
+        "as_of": cn(as_of),
+        "leaders": people("group_leader"),
+        "deputies": people("deputy_leader"),
+        "director": directors[0] if directors else None,
+        "phases": [
+            {"name": p.name, "start": cn(p.start_date), "end": cn(p.end_date)}
+            for p in campaign.phases.order_by("order", "start_date")
+        ],
+        "featured_tasks": [{"title": t.title} for t in featured[:EXAMPLES]],
+        "materials": list(materials),
+        "reading_classes": [
+            {"topic": a.topic, "date": cn(a.date), "unit": a.org.display_name} for a in reading
+        ],
+        "research_topics": [{"title": t.title} for t in topics],
+        "matters_done": [
+            {"title": m.title, "outcome": _sentence(m.outcome), "unit": m.org.display_name} for m in matters
+        ],
+        "institutions_new": [{"name": i.name} for i in institutions if i.kind == "new"][:EXAMPLES],
+        "institutions_improved": [{"name": i.name} for i in institutions if i.kind == "improved"][:EXAMPLES],
+    }
+
+
+def issuer_for(campaign: Any, org: Any) -> str:
+    scope = org or campaign.org
+    if scope.pk == campaign.org_id and campaign.signature:
+        return campaign.signature
+    return scope.name
+
+
+def appendix_rows(figures: dict, ids: dict[str, list[int]]) -> list[list[str]]:
+    rows = []
+    for i, metric in enumerate(metrics.CATALOG.values(), start=1):
+        value = figures.get(metric.key)
+        shown = format_figure(value)
+        if value is not None and metric.unit != "%":
+            shown = f"{shown}{metric.unit}"
+        elif value is not None:
+            shown = f"{shown}%"
+        rows.append(
+            [str(i), f"{metric.label}\n{metric.key}", shown, metric.rule, str(len(ids.get(metric.key, [])))]
+        )
+    return rows
+
+
+def report_build(
+    *,
+    campaign: Any,
+    org: Any = None,
+    as_of: date | None = None,
+    text: str | None = None,
+    with_charts: bool = True,
+    issued_on: date | None = None,
+) -> BuiltReport:
+    as_of = as_of or metrics.default_as_of(campaign)
+    figures = metrics.compute(campaign, org, as_of=as_of)
+    ids = metrics.ids_all(campaign, org, as_of=as_of)
+    data = report_data(campaign, org, as_of)
+    rendered, used = render_text(
+        text if text is not None else template_text_for(org or campaign.org), data, figures
+    )
+    blocks = parse_blocks(rendered)
+    title = next((b.text for b in blocks if b.kind == "title"), f"{campaign.name}总结报告")
+
+    doc = GongwenDocument()
+    write_blocks(doc, blocks)
+    chart_pages = charts.report_charts(campaign, org, as_of) if with_charts else []
+    attachments = [APPENDIX_NAME] + (["主要数据图示"] if chart_pages else [])
+    doc.attachment_note(attachments)
+    doc.signature(issuer_for(campaign, org), cn(issued_on or local_today()))
+
+    doc.page_break()
+    doc.attachment_heading("附件1" if chart_pages else "附件", APPENDIX_NAME)
+    doc.body(
+        f"下表列出本报告所用指标体系中的全部数据，统计范围为{(org or campaign.org).name}及其下级组织，"
+        f"统计日期为{cn(as_of)}。“记录数”为该数据所依据的台账记录条数，可在系统“数据看板”中逐条查看。"
+    )
+    doc.table(
+        ["序号", "指标", "数值", "计数规则", "记录数"],
+        appendix_rows(figures, ids),
+        [10, 44, 20, 68, 14],
+    )
+    if chart_pages:
+        doc.page_break()
+        doc.attachment_heading("附件2", "主要数据图示")
+        for caption, png in chart_pages:
+            doc.picture(png, caption)
+    return BuiltReport(
+        title=title,
+        docx=doc.save(),
+        figures=figures,
+        ids=ids,
+        used=used,
+        text=rendered,
+        as_of=as_of,
+        charts=[caption for caption, _ in chart_pages],
+    )

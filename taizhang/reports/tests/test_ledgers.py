@@ -1,0 +1,93 @@
+"""Ledgers opened with openpyxl: headers, values computed from rows, print set-up, and no cell is a formula."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from openpyxl import load_workbook
+
+from taizhang.core.models import AuditLog
+from taizhang.reports.ledgers import KINDS, ledger_write
+from taizhang.reports.tests.conftest import AS_OF
+
+pytestmark = pytest.mark.django_db
+
+
+def _open(ledger, kind, tmp_path, org=None):  # noqa: ANN001
+    path = tmp_path / f"{kind}.xlsx"
+    count = ledger_write(kind, campaign=ledger.world.campaign, org=org, out=str(path), today=AS_OF)
+    sheet = load_workbook(path).active
+    header = [c.value for c in sheet[3]]
+    rows = [dict(zip(header, [c.value for c in row], strict=True)) for row in sheet.iter_rows(min_row=4)]
+    return sheet, header, rows, count
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_ledger_prints_landscape_a4_with_its_header_on_each_page_and_no_formula(ledger, tmp_path, kind):
+    sheet, header, rows, count = _open(ledger, kind, tmp_path)
+    assert header == [h for h, _ in KINDS[kind].columns]
+    assert len(rows) == count > 0
+    assert sheet.print_title_rows == "$3:$3"
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize in (9, "9")
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (1, "1", None)
+    for row in sheet.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f", cell.coordinate
+    assert [r["序号"] for r in rows] == sorted(r["序号"] for r in rows)
+
+
+def test_problem_ledger_has_one_row_per_measure_and_keeps_formula_like_text(ledger, tmp_path):
+    from taizhang.rectification.models import Problem
+
+    Problem.objects.filter(code="P4").update(description='=HYPERLINK("http://x")')
+    _, _, rows, count = _open(ledger, "problems", tmp_path)
+    # P1 has 3 measures, P2 has 2, P3 P4 P5 none: 3 + 2 + 3 rows.
+    assert count == 8
+    assert [r["问题编号"] for r in rows] == ["P1", "P1", "P1", "P2", "P2", "P3", "P4", "P5"]
+    assert [r["措施序号"] for r in rows[:5]] == [1, 2, 3, 1, 2]
+    assert rows[6]["问题描述"] == '=HYPERLINK("http://x")'
+    p2b = rows[4]
+    assert (p2b["整改措施"], p2b["完成情况"], p2b["红黄灯"]) == ("措施b", "未完成", "红灯")
+    assert rows[0]["问题状态"] == "已销号" and rows[0]["问题类别"] == "工作作风"
+
+
+def test_study_ledger_counts_expected_present_absent_and_speakers_from_rows(ledger, tmp_path):
+    _, _, rows, count = _open(ledger, "study", tmp_path)
+    assert count == 4
+    first = rows[0]
+    assert first["学习主题"] == "第一期读书班"
+    assert (first["应到人数"], first["实到人数"], first["列席人数"], first["研讨人次"]) == (6, 4, 1, 2)
+    assert first["缺席人员及原因"] == "甲4号（出差）、甲5号（出差）"
+    assert "乙1号（列席）" in first["参加人员"] and "甲4号" not in first["参加人员"]
+    assert first["研讨发言情况"] == "甲0号：谈体会；甲2号：谈差距"
+    weekly = next(r for r in rows if r["学习形式"] == "周例会集体学习")
+    assert (weekly["应到人数"], weekly["实到人数"], weekly["研讨人次"]) == (4, 3, 0)
+
+
+def test_a_branch_ledger_holds_only_its_subtree(ledger, tmp_path):
+    _, _, rows, _ = _open(ledger, "matters", tmp_path, org=ledger.world.branch_a)
+    assert {r["项目名称"] for r in rows} == {"窗口延时服务", "停车位"}
+    _, _, rows, _ = _open(ledger, "institutions", tmp_path, org=ledger.world.branch_b)
+    assert rows == [
+        {
+            "序号": 1,
+            "制度名称": "会议制度",
+            "类型": "完善",
+            "制定单位": "乙支部",
+            "文号": "",
+            "印发日期": "",
+            "主要内容": "",
+            "关联问题编号": "P5",
+        }
+    ]
+
+
+def test_the_ledger_command_writes_and_audits_the_export(ledger, tmp_path):
+    out = tmp_path / "s.xlsx"
+    stdout = StringIO()
+    call_command("ledger", "study", "--campaign", "wc", "--org", "WA", "--out", str(out), stdout=stdout)
+    assert "3 行" in stdout.getvalue()
+    entry = AuditLog.objects.filter(action="export").latest("at")
+    assert entry.detail["ledger"] == "study" and entry.detail["org"] == "WA"
