@@ -587,6 +587,14 @@ def _pdf(label: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(f"{label}.pdf", body, content_type="application/pdf")
 
 
+# Measures and outcomes for the problems the outreach demo turned from research findings.
+ADOPTED_MEASURES = (
+    "梳理调研发现问题的具体情形，制定整改方案，明确责任人和完成时限",
+    "落实整改措施，向调研对象和相关企业群众反馈整改结果",
+    "开展回访，巩固整改成效",
+)
+ADOPTED_OUTCOMES = ("closed", "closed", "closed", "overdue", "closed")
+
 EVIDENCE_NAMES = ("工作方案", "会议纪要", "整改台账", "情况报告", "现场照片", "签到表", "通报文件")
 
 
@@ -646,46 +654,13 @@ def load(ctx: DemoContext) -> None:
 
     problems: list[Problem] = []
     clock = Clock()
-    for plan in PLANS:
+
+    def drive(plan: Plan, problem: Problem, deadline: date) -> None:
+        """Take a problem through the loop to the plan's outcome: measures, evidence, reviews."""
         org = orgs[plan.org]
         actor = recorder_for.get(plan.org, users["admin"])
-        unit_people = [m for m in people.values() if m.org.is_under(org) and m.name not in ("王建国",)]
-        person = rng.choice(unit_people)
-        extra: dict[str, Any] = {}
-        if plan.source == "meeting" and (meeting := meetings.get(org.pk)):
-            extra["activity"] = meeting
-            plan = replace(plan, found=meeting.date)
-        if plan.source in ("research", "field_visit") and (visit := visit_for(plan, org)):
-            extra["visit"] = visit
+        unit_people = [m for m in people.values() if m.org.is_under(org) and m.name != "王建国"]
         long_term = plan.kind == "long_term"
-        if plan.outcome in ("overdue", "open"):
-            deadline = date(2024, 1, 15) if plan.outcome == "open" else date(2024, 1, 31)
-        elif long_term and plan.outcome == "in_progress" and plan.returned:
-            deadline = today + timedelta(days=2)  # a stage deadline coming up: yellow
-        elif long_term and plan.outcome != "closed":
-            deadline = today + timedelta(days=36)
-        else:
-            deadline = min(plan.found + timedelta(days=rng.randint(45, 70)), date(2024, 1, 10))
-        problem = services.problem_create(
-            campaign=campaign,
-            org=org,
-            category=plan.category,
-            source=plan.source,
-            description=plan.description,
-            deadline=deadline,
-            actor=actor,
-            target=plan.target,
-            rectification_type=plan.kind,
-            responsible_leader=people[plan.leader],
-            responsible_dept=person.department,
-            responsible_person=person.name,
-            **extra,
-        )
-        Problem.objects.filter(pk=problem.pk).update(
-            created_at=timezone.make_aware(datetime.combine(plan.found, time(16, 30)))
-        )
-        clock.stamp(plan.found, 16)
-
         # Measures: made the next working days, deadlines before the problem's.
         day = _workday(plan.found + timedelta(days=rng.randint(1, 3)))
         measures = []
@@ -706,7 +681,7 @@ def load(ctx: DemoContext) -> None:
         problem.refresh_from_db()
         if plan.outcome == "open":
             problems.append(problem)
-            continue
+            return
         started = _workday(day + timedelta(days=rng.randint(1, 4)))
         services.problem_start(problem=problem, actor=actor)
         clock.stamp(started, 9)
@@ -761,7 +736,7 @@ def load(ctx: DemoContext) -> None:
                 )
                 clock.stamp(last_done + timedelta(days=5), 11)
             problems.append(problem)
-            continue
+            return
 
         # Submit for review (with a written reason where evidence is incomplete).
         submit_day = _workday(last_done + timedelta(days=rng.randint(1, 4)))
@@ -793,6 +768,69 @@ def load(ctx: DemoContext) -> None:
             clock.stamp(closed_on, 17)
         problems.append(problem)
 
+    # The findings the outreach demo put on the list (调研发现转为问题) are worked on like the rest.
+    for index, problem in enumerate(
+        Problem.objects.filter(campaign=campaign, finding__isnull=False, status=Problem.Status.OPEN)
+        .select_related("org")
+        .order_by("id")
+    ):
+        found = timezone.localtime(problem.created_at).date()
+        plan = Plan(
+            problem.org.code,
+            problem.category,
+            problem.source,
+            problem.description,
+            "",
+            "",
+            ADOPTED_MEASURES,
+            ADOPTED_OUTCOMES[index % len(ADOPTED_OUTCOMES)],
+            found,
+        )
+        drive(plan, problem, problem.deadline or found + timedelta(days=60))
+    adopted = len(problems)
+
+    for plan in PLANS:
+        org = orgs[plan.org]
+        actor = recorder_for.get(plan.org, users["admin"])
+        unit_people = [m for m in people.values() if m.org.is_under(org) and m.name not in ("王建国",)]
+        person = rng.choice(unit_people)
+        extra: dict[str, Any] = {}
+        if plan.source == "meeting" and (meeting := meetings.get(org.pk)):
+            extra["activity"] = meeting
+            plan = replace(plan, found=meeting.date)
+        if plan.source in ("research", "field_visit") and (visit := visit_for(plan, org)):
+            extra["visit"] = visit
+        long_term = plan.kind == "long_term"
+        if plan.outcome in ("overdue", "open"):
+            deadline = date(2024, 1, 15) if plan.outcome == "open" else date(2024, 1, 31)
+        elif long_term and plan.outcome == "in_progress" and plan.returned:
+            deadline = today + timedelta(days=2)  # a stage deadline coming up: yellow
+        elif long_term and plan.outcome != "closed":
+            deadline = today + timedelta(days=36)
+        else:
+            deadline = min(plan.found + timedelta(days=rng.randint(45, 70)), date(2024, 1, 10))
+        problem = services.problem_create(
+            campaign=campaign,
+            org=org,
+            category=plan.category,
+            source=plan.source,
+            description=plan.description,
+            deadline=deadline,
+            actor=actor,
+            target=plan.target,
+            rectification_type=plan.kind,
+            responsible_leader=people[plan.leader],
+            responsible_dept=person.department,
+            responsible_person=person.name,
+            **extra,
+        )
+        Problem.objects.filter(pk=problem.pk).update(
+            created_at=timezone.make_aware(datetime.combine(plan.found, time(16, 30)))
+        )
+        clock.stamp(plan.found, 16)
+
+        drive(plan, problem, deadline)
+
     # Light changes: the ones the loading itself produced are noise (they were computed for today at
     # every step). Keep one change per overdue item, dated the day after its deadline, as the daily
     # `taizhang lights` run would have recorded it.
@@ -818,7 +856,7 @@ def load(ctx: DemoContext) -> None:
     # Institutions built or improved, linked to the problems (and their measures) they answer.
     institutions = []
     linked: dict[int, list[Problem]] = {}
-    for plan, problem in zip(PLANS, problems, strict=True):  # the institutions' indexes only
+    for plan, problem in zip(PLANS, problems[adopted:], strict=True):
         for index in plan.institutions:
             linked.setdefault(index, []).append(problem)
     actor = users["admin"]

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 def test_the_demo_has_a_problem_list_in_every_state():
     call_command("demo", stdout=StringIO())
     problems = Problem.objects.filter(campaign__code="zt2023b2")
-    assert 28 <= problems.count() <= 34
+    assert 28 <= problems.count() <= 40  # ours plus the findings the outreach demo put on the list
     by_status = dict(problems.values_list("status").annotate(n=Count("id")))
     assert set(by_status) == {"open", "in_progress", "submitted", "closed"}
     assert by_status["closed"] > problems.count() / 2
