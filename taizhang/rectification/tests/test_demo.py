@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from taizhang.core.models import Event
 from taizhang.core.selectors import events_for
@@ -42,6 +43,9 @@ def test_the_demo_has_a_problem_list_in_every_state():
     red = problems.filter(light="red")
     assert 2 <= red.count() <= 5
     assert not red.filter(status="closed").exists()
+    for problem in red:  # the day it turned red is kept, dated after its deadline
+        turned = [e for e in events_for(problem) if e.kind == "light" and e.to_state == "red"]
+        assert turned and all(timezone.localtime(e.at).date() > problem.deadline for e in turned)
     # Signed off by 王建国, closed with evidence or a written reason.
     for problem in problems.filter(status="closed"):
         sign_off = [e for e in events_for(problem) if e.data.get("action") == "sign_off"]
