@@ -270,6 +270,9 @@ def visit_delete(*, visit: ResearchVisit, actor: Any = None) -> None:
         raise ValidationError(VISIT_LINKED)
     label = str(visit)
     event_record(visit, actor=actor, kind=Event.Kind.DELETED, note=label)
+    from taizhang.plans.services import links_remove_for
+
+    links_remove_for(visit, actor=actor)
     visit.delete()
     audit("delete", user=actor, object_type="outreach.ResearchVisit", object_repr=label)
 
@@ -652,6 +655,9 @@ def matter_attach(*, matter: PracticalMatter, uploads: Sequence[UploadedFile], a
 def matter_delete(*, matter: PracticalMatter, actor: Any = None) -> None:
     label = str(matter)
     event_record(matter, actor=actor, kind=Event.Kind.DELETED, note=label)
+    from taizhang.plans.services import links_remove_for
+
+    links_remove_for(matter, actor=actor)
     attachments_delete_for(matter)
     matter.delete()
     audit("delete", user=actor, object_type="outreach.PracticalMatter", object_repr=label)

@@ -309,6 +309,18 @@ def task_unlink(*, link: PlanTaskLink, actor: Any) -> PlanTask:
 
 
 @transaction.atomic
+def links_remove_for(obj: models.Model, *, actor: Any) -> int:
+    """A record linked to tasks is being deleted: drop its links first (a task closed only by that
+    record reopens, with the reason in its history) so no task points at a record that is gone.
+    Called by the services that delete linkable records (study, outreach, rectification, reports)."""
+    ct = ContentType.objects.get_for_model(type(obj))
+    links = list(PlanTaskLink.objects.filter(content_type=ct, object_id=obj.pk).select_related("task"))
+    for link in links:
+        task_unlink(link=link, actor=actor)
+    return len(links)
+
+
+@transaction.atomic
 def task_delete(*, task: PlanTask, actor: Any) -> None:
     event_record(task, actor=actor, kind=Event.Kind.DELETED, note=task.title)
     audit("delete", obj=task, user=_user(actor))
@@ -513,6 +525,25 @@ def plan_match(*, plan: StudyPlan, actor: Any = None) -> matching.MatchResult:
         plan.matched_at = timezone.now()
         StudyPlan.objects.filter(pk=plan.pk).update(matched_at=plan.matched_at)
     return result
+
+
+def plans_match_for_activity(
+    *, campaign_id: int | None, org: Organization, member_ids: Iterable[int] = (), actor: Any = None
+) -> int:
+    """Re-match the study plans a recorded (changed, deleted) activity may fulfil: plans of its campaign
+    whose unit covers the activity's unit, and the personal plans of the members who attended.
+    Returns how many plans changed. Called by study.services after every activity write."""
+    if campaign_id is None:
+        return 0
+    covering = [f"/{'/'.join(org.path.strip('/').split('/')[: i + 1])}/" for i in range(org.depth + 1)]
+    plans = StudyPlan.objects.filter(campaign_id=campaign_id).filter(
+        models.Q(org__path__in=covering, member__isnull=True) | models.Q(member_id__in=list(member_ids))
+    )
+    changed = 0
+    for plan in plans.select_related("campaign", "org", "member"):
+        if plan_match(plan=plan, actor=actor).changed:
+            changed += 1
+    return changed
 
 
 def plans_match_all(*, campaign: Campaign | None = None) -> int:

@@ -794,6 +794,9 @@ def institution_save(
 @transaction.atomic
 def institution_delete(*, institution: Institution, actor: Any) -> None:
     require(actor, Cap.RECORD, institution.org)
+    from taizhang.plans.services import links_remove_for
+
+    links_remove_for(institution, actor=actor)
     attachments_delete_for(institution)
     audit("delete", obj=institution, user=actor)
     institution.delete()

@@ -340,6 +340,30 @@ def _full_clean(activity: StudyActivity, errors: _Errors) -> None:
                 errors.add(field, f"{label}：{message}" if label else message)
 
 
+def _plans_follow(
+    activity: StudyActivity, rows: Sequence[AttendanceRow], *, actor: Any, also: tuple = ()
+) -> None:
+    """Plan against actual stays current: the study plans this activity may fulfil are matched again
+    (plans.services.plans_match_for_activity). `also` = the activity's campaign and unit before an edit."""
+    from taizhang.plans.services import plans_match_for_activity
+
+    present = {row.member.pk for row in rows if row.present}
+    plans_match_for_activity(
+        campaign_id=activity.campaign_id, org=activity.org, member_ids=present, actor=actor
+    )
+    if also and (also[0] != activity.campaign_id or also[1].pk != activity.org_id):
+        plans_match_for_activity(campaign_id=also[0], org=also[1], member_ids=present, actor=actor)
+
+
+def _plans_follow_gone(
+    campaign_id: int | None, org: Any, rows: Sequence[AttendanceRow], *, actor: Any
+) -> None:
+    from taizhang.plans.services import plans_match_for_activity
+
+    present = {row.member.pk for row in rows if row.present}
+    plans_match_for_activity(campaign_id=campaign_id, org=org, member_ids=present, actor=actor)
+
+
 @transaction.atomic
 def activity_create(
     *,
@@ -376,6 +400,7 @@ def activity_create(
     )
     _store_uploads(activity, uploads, actor=actor, event=event)
     audit("create", obj=activity, user=actor, detail={"attachments": len(uploads)})
+    _plans_follow(activity, attendance, actor=actor)
     return activity
 
 
@@ -427,6 +452,9 @@ def activity_update(
         event = event_record(activity, actor=actor, kind=Event.Kind.CHANGED, data=changes)
     _store_uploads(activity, uploads, actor=actor, event=event)
     audit("update", obj=activity, user=actor, detail={"fields": sorted(changes), "attachments": len(uploads)})
+    _plans_follow(
+        activity, [*old_attendance, *new_attendance], actor=actor, also=(stored.campaign_id, stored.org)
+    )
     return activity
 
 
@@ -439,9 +467,14 @@ def activity_delete(*, activity: StudyActivity, actor: Any = None) -> None:
     event_record(activity, actor=actor, kind=Event.Kind.DELETED, data=snapshot)
     label = str(activity)
     pk = activity.pk
+    from taizhang.plans.services import links_remove_for
+
+    links_remove_for(activity, actor=actor)
+    campaign_id, org = activity.campaign_id, activity.org
     attachments_delete_for(activity)
     activity.delete()
     audit("delete", user=actor, object_type="study.StudyActivity", object_repr=label, detail={"id": pk})
+    _plans_follow_gone(campaign_id, org, attendance, actor=actor)
 
 
 @transaction.atomic
