@@ -188,28 +188,30 @@ def _overdue_matter(as_of: date) -> Q:
     return ~Q(status="done") & Q(due_date__lt=as_of)
 
 
-def silent_since(as_of: date) -> date:
+def silent_since(as_of: date, days: int | None = None) -> date:
     """The first day of the silent window: a unit is silent when it has no study activity in
-    (as_of - TAIZHANG_SILENT_DAYS, as_of], i.e. the last TAIZHANG_SILENT_DAYS days up to the as-of day."""
+    (as_of - days, as_of], i.e. the last `days` (TAIZHANG_SILENT_DAYS) days up to the as-of day."""
     from django.conf import settings
 
-    return as_of - timedelta(days=settings.TAIZHANG_SILENT_DAYS - 1)
+    days = settings.TAIZHANG_SILENT_DAYS if days is None else days
+    return as_of - timedelta(days=days - 1)
 
 
-def _recent_activity(as_of: date) -> Any:
+def _recent_activity(as_of: date, days: int | None = None) -> Any:
     """Study activities anywhere in the outer unit's subtree inside the silent window (for Exists)."""
     from taizhang.study.models import StudyActivity
 
     return StudyActivity.objects.filter(
-        org__path__startswith=OuterRef("path"), date__gte=silent_since(as_of), date__lte=as_of
+        org__path__startswith=OuterRef("path"), date__gte=silent_since(as_of, days), date__lte=as_of
     )
 
 
-def _silent_branch(as_of: date) -> Q:
+def _silent_branch(as_of: date, days: int | None = None) -> Q:
     # THE definition of a silent unit (静默支部): an active branch with no study activity in its subtree
     # in the last TAIZHANG_SILENT_DAYS days up to the as-of day. Activities of any campaign count: a branch
     # holding its 三会一课 outside the campaign is not silent. One correlated EXISTS per branch, one query.
-    return ~Q(Exists(_recent_activity(as_of)))
+    # study.selectors.silent_units and the dashboard read it through silent_units() below.
+    return ~Q(Exists(_recent_activity(as_of, days)))
 
 
 PRESENT = Q(status="present")
@@ -918,22 +920,31 @@ def default_as_of(campaign: Any) -> date:
     return day
 
 
-def silent_units(campaign: Any, org: Any = None, *, as_of: date | None = None) -> QuerySet:
+def silent_units(
+    campaign: Any, org: Any = None, *, as_of: date | None = None, days: int | None = None
+) -> QuerySet:
     """The silent branches behind `units.silent`, each with `last_activity` (the date of its subtree's latest
-    study activity up to the as-of day, or None), longest-silent first. Bounded: one query."""
+    study activity up to the as-of day, or None), longest-silent first. Bounded: one query.
+    `days` overrides TAIZHANG_SILENT_DAYS (the study tallies let a secretary try another window)."""
     from taizhang.study.models import StudyActivity
 
     as_of = as_of or default_as_of(campaign)
+    if days is not None:
+        scope_org = org if org is not None else campaign.org
+        from taizhang.org.models import Organization
+
+        branches = Organization.objects.filter(path__startswith=scope_org.path).filter(BRANCH)
+        silent = branches.filter(_silent_branch(as_of, days))
+    else:
+        silent = rows("units.silent", campaign, org, as_of=as_of)
     latest = (
         StudyActivity.objects.filter(org__path__startswith=OuterRef("path"), date__lte=as_of)
         .order_by()
         .values("date")
         .order_by("-date")[:1]
     )
-    return (
-        rows("units.silent", campaign, org, as_of=as_of)
-        .annotate(last_activity=Subquery(latest))
-        .order_by(F("last_activity").asc(nulls_first=True), "path")
+    return silent.annotate(last_activity=Subquery(latest)).order_by(
+        F("last_activity").asc(nulls_first=True), "path"
     )
 
 

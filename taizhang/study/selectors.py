@@ -19,7 +19,6 @@ from typing import Any
 from django.conf import settings
 from django.db.models import (
     Count,
-    F,
     IntegerField,
     Max,
     OuterRef,
@@ -572,39 +571,25 @@ def tallies_by_quarter(
 # --- silent units ---------------------------------------------------------------------------------------
 
 
-def _last_activity_subquery(today: date) -> Subquery:
-    latest = (
-        StudyActivity.objects.filter(org__path__startswith=OuterRef("path"), date__lte=today)
-        .order_by("-date")
-        .values("date")[:1]
-    )
-    return Subquery(latest)
-
-
 def silent_units(*, org: Organization, today: date, days: int | None = None) -> list[dict[str, Any]]:
     """Branches in `org`'s subtree with no study activity (their own or their groups') in the `days`
     days up to `today` (TAIZHANG_SILENT_DAYS by default): the 静默支部 flag.
 
-    Each item: org, id, code, name, last_date (None: never), days_silent (None: never). The units
-    silent longest come first. One query.
+    The rule itself lives in reports.metrics (_silent_branch), the one definition the dashboard, the
+    catalog figure `units.silent` and these pages share. Each item: org, id, code, name, last_date
+    (None: never), days_silent (None: never); the units silent longest come first. One query.
     """
-    days = settings.TAIZHANG_SILENT_DAYS if days is None else days
-    since = today - timedelta(days=days)
-    units = (
-        Organization.objects.filter(path__startswith=org.path, kind=Organization.Kind.BRANCH, is_active=True)
-        .annotate(last_date=_last_activity_subquery(today))
-        .filter(Q(last_date__isnull=True) | Q(last_date__lte=since))
-        # Never-active units first, then the longest silent (NULLS FIRST on every database).
-        .order_by(F("last_date").asc(nulls_first=True), "sort_order", "id")
-    )
+    from taizhang.reports.metrics import silent_units as catalog_silent_units
+
+    units = catalog_silent_units(None, org, as_of=today, days=days)
     return [
         {
             "org": unit,
             "id": unit.pk,
             "code": unit.code,
             "name": unit.name,
-            "last_date": unit.last_date,
-            "days_silent": (today - unit.last_date).days if unit.last_date else None,
+            "last_date": unit.last_activity,
+            "days_silent": (today - unit.last_activity).days if unit.last_activity else None,
         }
         for unit in units
     ]
