@@ -46,6 +46,7 @@ SECTIONS: tuple[Section, ...] = (
             Entry("周历", "plans:calendar"),
             Entry("学习计划", "plans:studyplan_list"),
             Entry("红黄灯督办", "plans:lights", Cap.VIEW_INTERNAL),
+            Entry("学习教育模板", "plans:template_list", Cap.MANAGE),
         ),
     ),
     Section(
@@ -62,7 +63,9 @@ SECTIONS: tuple[Section, ...] = (
         "clipboard-check",
         (
             Entry("问题清单", "rectification:problem_list", Cap.VIEW_INTERNAL),
+            Entry("整改措施", "rectification:measure_list", Cap.VIEW_INTERNAL),
             Entry("待我审核", "rectification:review_queue", Cap.REVIEW),
+            Entry("整改统计", "rectification:stats", Cap.VIEW_INTERNAL),
             Entry("制度建设", "rectification:institution_list"),
         ),
     ),
