@@ -3,11 +3,11 @@ from __future__ import annotations
 import importlib
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from taizhang.core.access import Cap, get_object_in_scope, scope_for
+from taizhang.core.access import Cap, deny, get_object_in_scope, scope_for
 from taizhang.core.audit import audit
 from taizhang.core.models import Attachment
 
@@ -54,9 +54,17 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Stream an uploaded file after checking that the user may see the record it belongs to."""
     attachment = get_object_or_404(Attachment.objects.select_related("content_type"), pk=pk)
     model = attachment.content_type.model_class()
-    cap = getattr(model, "scope_view_cap", Cap.VIEW)
-    owner_qs = model._default_manager.all()
-    get_object_in_scope(request.user, owner_qs, view=cap, pk=attachment.object_id)
+    visible_to = getattr(model, "visible_to", None)
+    if visible_to is not None:
+        # The owner's own visibility rule when it is wider than its unit's scope (a committee task
+        # is read by the branches below it): whoever may open the record may open its files.
+        if not visible_to(request.user).filter(pk=attachment.object_id).exists():
+            deny(request.user, obj=attachment, reason="attachment owner outside scope", status=404)
+            raise Http404("没有找到该记录，或您无权查看")
+    else:
+        cap = getattr(model, "scope_view_cap", Cap.VIEW)
+        owner_qs = model._default_manager.all()
+        get_object_in_scope(request.user, owner_qs, view=cap, pk=attachment.object_id)
     inline = request.GET.get("inline") == "1" and attachment.is_image
     audit("download", obj=attachment, detail={"name": attachment.original_name})
     response = FileResponse(

@@ -76,6 +76,13 @@ class PlanTask(TimeStampedModel, LitModel):
     objects = ScopedQuerySet.as_manager()
     scope_view_cap = Cap.VIEW
 
+    @classmethod
+    def visible_to(cls, user):  # noqa: ANN001, ANN206
+        """Who sees a task (and so its evidence files): the committee's tasks reach the units below."""
+        from taizhang.plans.access import tasks_visible_to
+
+        return tasks_visible_to(user)
+
     class Meta:
         verbose_name = verbose_name_plural = "工作任务"
         ordering = ["planned_start", "planned_end", "id"]

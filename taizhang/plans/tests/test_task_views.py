@@ -297,3 +297,29 @@ def test_without_a_campaign_the_pages_say_what_to_do(world, client):
     world.campaign.delete()
     for name in ("plans:task_list", "plans:calendar", "plans:studyplan_list"):
         assert "请先在右上角选择" in client.get(reverse(name)).content.decode()
+
+
+def test_a_branch_opens_the_evidence_of_a_committee_task_it_can_read(world, client):
+    """The committee's plan is published to the branches, so its evidence files are too; a task of
+    another branch stays closed, file included."""
+    committee_task = make_task(world, org=world.committee, title="党委理论学习中心组学习")
+    other_task = make_task(world, org=world.branch_b, title="乙支部集中学习")
+    client.force_login(world.admin)
+    for task in (committee_task, other_task):
+        client.post(
+            reverse("plans:task_close", args=[task.pk]),
+            {"note": "已召开", "done_on": "2023-10-09", "evidence": [png_upload(f"t{task.pk}.png")]},
+        )
+    from taizhang.core.models import Attachment
+
+    def download(task):  # noqa: ANN001, ANN202
+        attachment = Attachment.objects.get(object_id=task.pk, original_name=f"t{task.pk}.png")
+        return client.get(reverse("core:attachment_download", args=[attachment.pk]))
+
+    client.force_login(world.secretary_a)
+    response = download(committee_task)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert download(other_task).status_code == 404
+    client.force_login(world.nobody)
+    assert download(committee_task).status_code == 404
