@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from taizhang.core.access import Cap, scope_for
 from taizhang.reports import metrics, selectors
 
@@ -31,6 +33,10 @@ def home_panels(request: Any, campaign: Any) -> list[dict]:
                 "scope_org": org or campaign.org,
                 "figures": figures,
                 "keys": selectors.KEY_FIGURES,
+                # Once the campaign has ended its figures are those of its last day, while the
+                # traffic-light panels count as of today: the header says which day these are.
+                "as_of": as_of,
+                "ended": as_of < timezone.localdate(),
             },
         }
     ]

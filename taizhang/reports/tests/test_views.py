@@ -241,4 +241,6 @@ def test_home_panel_shows_linked_key_figures_to_secretaries_not_members(ledger):
     world = ledger.world
     html = _client(world.secretary_a).get(reverse("core:home")).content.decode()
     assert "主要数据" in html and f"org={world.branch_a.pk}" in html
+    # The campaign ended on 2024-01-31: its figures say so, unlike the lights counted as of today.
+    assert "截至2024年1月31日（活动结束日）" in html
     assert "主要数据" not in _client(world.member_a).get(reverse("core:home")).content.decode()
