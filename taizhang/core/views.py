@@ -3,13 +3,19 @@ from __future__ import annotations
 import importlib
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from taizhang.core import auditlog
 from taizhang.core.access import Cap, get_object_in_scope, scope_for
 from taizhang.core.audit import audit
+from taizhang.core.forms import AuditFilterForm
 from taizhang.core.models import Attachment
+from taizhang.core.selectors import audit_search
 
 # Apps that contribute panels to the home page, in display order. A module that does not exist
 # yet is skipped; each exposes home_panels(request, campaign) -> list[dict(template, context)].
@@ -80,3 +86,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """The audit log, filtered and paginated; read-only (the application offers no edit or delete)."""
+    auditlog.require_audit_reader(request.user)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = audit_search(filters) if (form.is_valid() or not request.GET) else audit_search({}).none()
+    if request.GET.get("format") == "xlsx":
+        content, _ = auditlog.export_workbook(qs, filters=filters)
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = content_disposition_header(True, f"审计日志-{stamp}.xlsx")
+        return response
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_list.html", {"form": form, "page": page})

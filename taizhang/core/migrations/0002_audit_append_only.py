@@ -35,7 +35,8 @@ DROP FUNCTION IF EXISTS core_auditlog_protect();
 def _on_postgresql(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+            with schema_editor.connection.cursor() as cursor:
+                cursor.execute(sql)  # no parameters: the '%' in RAISE is PL/pgSQL's, not a placeholder
 
     return run
 
