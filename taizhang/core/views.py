@@ -64,6 +64,25 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     owner_qs = model._default_manager.all()
     get_object_in_scope(request.user, owner_qs, view=cap, pk=attachment.object_id)
     inline = request.GET.get("inline") == "1" and attachment.is_image
+    if not _intact(attachment):
+        # 等保 8.1.4.7 (DJB-DI-01): a file whose bytes no longer match the digest taken at upload is
+        # not handed out as evidence.
+        audit(
+            "download",
+            obj=attachment,
+            success=False,
+            detail={"name": attachment.original_name, "integrity": False},
+        )
+        return render(
+            request,
+            "core/error.html",
+            {
+                "status": 409,
+                "title": "文件校验失败",
+                "message": f"附件“{attachment.original_name}”与上传时的校验值不一致，可能已被改动，请联系管理员。",
+            },
+            status=409,
+        )
     audit("download", obj=attachment, detail={"name": attachment.original_name})
     response = FileResponse(
         attachment.file.open("rb"),
@@ -76,6 +95,18 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _intact(attachment: Attachment) -> bool:
+    import hashlib
+
+    if not attachment.sha256:
+        return True
+    digest = hashlib.sha256()
+    with attachment.file.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest() == attachment.sha256
 
 
 @login_not_required

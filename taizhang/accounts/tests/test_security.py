@@ -342,3 +342,24 @@ def test_ASVS_6_4_4_an_admin_resets_a_lost_authenticator_and_its_sessions_end(wo
     outsider = Client()
     outsider.force_login(world.secretary_b)
     assert outsider.post(reverse("accounts:otp_reset", args=[world.secretary_a.pk])).status_code in (403, 404)
+
+
+def test_ASVS_14_3_1_logout_asks_the_browser_to_clear_its_cache_and_storage(world):
+    client = Client()
+    _login(client, "t_sec_a", PASSWORD)
+    response = client.post(reverse("accounts:logout"))
+    assert response["Clear-Site-Data"] == '"cache", "storage"'
+
+
+def test_ASVS_16_5_1_an_unexpected_error_shows_a_request_id_and_no_internals(world, monkeypatch):
+    def broken(request):  # noqa: ANN001, ANN202
+        raise RuntimeError("SELECT secret FROM core_auditlog")
+
+    monkeypatch.setattr("taizhang.campaigns.selectors.campaign_for_request", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(world.secretary_a)
+    response = client.get(reverse("core:home"))
+    page = response.content.decode()
+    assert response.status_code == 500
+    assert f"请求编号：<code>{response['X-Request-ID']}</code>" in page
+    assert "Traceback" not in page and "SELECT" not in page and "core_auditlog" not in page

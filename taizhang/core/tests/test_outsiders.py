@@ -388,3 +388,21 @@ def test_ASVS_8_2_2_media_files_are_not_reachable_by_url(world, branch_a):
 def test_ASVS_8_2_2_exports_with_a_tampered_unit_are_refused(world, branch_a, ladder):
     url = f"{reverse('imports:export')}?sheet=党员&org={world.branch_a.pk}"
     ladder(url, outsider=world.secretary_b, allowed=world.secretary_a)
+
+
+def test_DJB_DI_01_a_file_changed_on_disk_is_not_served(world, branch_a):
+    from taizhang.core.models import AuditLog
+
+    attachment = branch_a.attachment
+    path = attachment.file.path
+    with open(path, "r+b") as stream:
+        stream.seek(-1, 2)
+        last = stream.read(1)
+        stream.seek(-1, 2)
+        stream.write(bytes([last[0] ^ 0xFF]))
+    client = Client()
+    client.force_login(world.secretary_a)
+    response = client.get(reverse("core:attachment_download", args=[attachment.pk]))
+    assert response.status_code == 409
+    assert "校验失败" in response.content.decode()
+    assert AuditLog.objects.filter(action="download", success=False, object_id=str(attachment.pk)).exists()
