@@ -77,32 +77,35 @@ def test_ASVS_1_2_10_import_template_writes_hostile_activity_types_as_text():
 
 
 def test_ASVS_1_2_10_fill_checklist_writes_hostile_text_as_text(world):
-    import xlsxwriter
+    from taizhang.reports.fill.services import fill_draft_checklist
+    from taizhang.reports.models import FillDraft
 
-    from taizhang.lib.xlsx import xlsxwriter_write_row
-    from taizhang.reports.fill.services import checklist_rows
-
-    row = {
-        "index": 0,
-        "placeholder": "X",
-        "context": HOSTILE[0],
-        "label": HOSTILE[1],
-        "key": "",
-        "auto_key": "",
-        "shown": "",
-        "confidence_label": "",
-        "reason": HOSTILE[2],
-        "matched": True,
-        "missing_value": False,
-        "corrected": False,
-    }
-    out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
-    sheet = book.add_worksheet()
-    for i, values in enumerate(checklist_rows([row])):
-        xlsxwriter_write_row(sheet, i, values)
-    book.close()
-    assert_values_only(out.getvalue(), HOSTILE[0], HOSTILE[1], HOSTILE[2])
+    # The context and the reason come from the user's own document.
+    rows = [
+        {
+            "index": 0,
+            "placeholder": "X",
+            "context": HOSTILE[0],
+            "key": "problems.total",
+            "auto_key": "problems.total",
+            "confidence_label": "高",
+            "reason": HOSTILE[2],
+        },
+        {
+            "index": 1,
+            "placeholder": "XX",
+            "context": HOSTILE[1],
+            "key": "",
+            "auto_key": "",
+            "confidence_label": "",
+            "reason": HOSTILE[3],
+        },
+    ]
+    draft = FillDraft.objects.create(
+        org=world.branch_a, campaign=world.campaign, source_name="稿.docx", file="fill/d.docx", rows=rows
+    )
+    export = fill_draft_checklist(draft=draft, actor=world.admin)
+    assert_values_only(export.content, HOSTILE[0], HOSTILE[1], HOSTILE[2], HOSTILE[3])
 
 
 def test_ASVS_1_2_10_audit_export_writes_hostile_text_as_text(world):
