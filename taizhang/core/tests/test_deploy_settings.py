@@ -56,7 +56,8 @@ def test_DJB_AUTH_03_production_settings_force_https_hsts_and_secure_cookies():
         "'DEBUG','SECURE_SSL_REDIRECT','SECURE_HSTS_SECONDS','SESSION_COOKIE_SECURE','CSRF_COOKIE_SECURE',"
         "'SESSION_COOKIE_HTTPONLY','SESSION_COOKIE_AGE','SESSION_EXPIRE_AT_BROWSER_CLOSE','X_FRAME_OPTIONS',"
         "'SECURE_CONTENT_TYPE_NOSNIFF','CONTENT_SECURITY_POLICY','TAIZHANG_OTP_REQUIRED_ROLES',"
-        "'TAIZHANG_SESSION_ABSOLUTE_SECONDS','AXES_FAILURE_LIMIT')}, default=str))"
+        "'TAIZHANG_SESSION_ABSOLUTE_SECONDS','AXES_FAILURE_LIMIT','PASSWORD_HASHERS','AXES_COOLOFF_TIME',"
+        "'PASSWORD_MAX_AGE_DAYS')}, default=str))"
     )
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
@@ -73,6 +74,8 @@ def test_DJB_AUTH_03_production_settings_force_https_hsts_and_secure_cookies():
     assert s["SESSION_COOKIE_AGE"] <= 30 * 60 and s["SESSION_EXPIRE_AT_BROWSER_CLOSE"]
     assert s["TAIZHANG_SESSION_ABSOLUTE_SECONDS"] <= 12 * 3600 and s["AXES_FAILURE_LIMIT"] == 5
     assert s["X_FRAME_OPTIONS"] == "DENY" and s["SECURE_CONTENT_TYPE_NOSNIFF"]
+    assert s["PASSWORD_HASHERS"][0].endswith("Argon2PasswordHasher")  # ASVS 11.4.2
+    assert s["AXES_COOLOFF_TIME"] == "0:30:00" and s["PASSWORD_MAX_AGE_DAYS"] == 90
     assert set(s["TAIZHANG_OTP_REQUIRED_ROLES"]) >= {"admin", "leader"}
     sources = [src for values in s["CONTENT_SECURITY_POLICY"]["DIRECTIVES"].values() for src in values]
     assert all(src in ("'self'", "'none'", "'unsafe-inline'", "data:", "blob:") for src in sources), sources
