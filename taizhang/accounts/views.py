@@ -65,6 +65,8 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     """Enrol an authenticator app: scan the QR code, type the first code, note the backup codes."""
     if has_otp_device(request.user):
         # Replacing a device needs an administrator who has checked the person (ASVS 6.4.4).
+        if request.user.is_verified():
+            return render(request, "accounts/otp_setup.html", {"enrolled": True})
         return redirect(f"{reverse('accounts:otp_verify')}?{urlencode({'next': _next_url(request)})}")
     device = otp.pending_device(request.user)
     form = OTPTokenForm(request.POST or None)

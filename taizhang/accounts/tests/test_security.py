@@ -363,3 +363,15 @@ def test_ASVS_16_5_1_an_unexpected_error_shows_a_request_id_and_no_internals(wor
     assert response.status_code == 500
     assert f"请求编号：<code>{response['X-Request-ID']}</code>" in page
     assert "Traceback" not in page and "SELECT" not in page and "core_auditlog" not in page
+
+
+def test_DJB_AUTH_04_an_enrolled_user_sees_the_device_is_bound_and_cannot_replace_it_alone(world):
+    TOTPDevice.objects.create(user=world.secretary_a, name="t", confirmed=True)
+    client = Client()
+    _login(client, "t_sec_a", PASSWORD)
+    assert client.get(reverse("accounts:otp_setup"))["Location"].startswith(reverse("accounts:otp_verify"))
+    device = TOTPDevice.objects.get(user=world.secretary_a)
+    client.post(reverse("accounts:otp_verify"), {"token": _code(device)})
+    page = client.get(reverse("accounts:otp_setup")).content.decode()
+    assert "您已绑定身份验证器" in page and "otp-qr" not in page
+    assert TOTPDevice.objects.filter(user=world.secretary_a).count() == 1
