@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "taizhang.accounts.middleware.SessionLifetimeMiddleware",
+    "taizhang.accounts.middleware.OTPRequiredMiddleware",
     "taizhang.accounts.middleware.PasswordPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -122,7 +124,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "taizhang.accounts.validators.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "taizhang.accounts.validators.ContextWordValidator"},
+    {"NAME": "taizhang.accounts.validators.PasswordHistoryValidator", "OPTIONS": {"keep": 5}},
 ]
+# Extra words a password may not contain, e.g. the bureau's name and its pinyin (comma-separated).
+TAIZHANG_PASSWORD_CONTEXT_WORDS = env_list("TAIZHANG_PASSWORD_CONTEXT_WORDS", [])
 PASSWORD_MAX_AGE_DAYS = env_int("TAIZHANG_PASSWORD_MAX_AGE_DAYS", 90)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -149,8 +154,11 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 TAIZHANG_SESSION_ABSOLUTE_SECONDS = env_int("TAIZHANG_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
-TAIZHANG_REQUIRE_OTP_FOR = env_list("TAIZHANG_REQUIRE_OTP_FOR", [])  # e.g. "admin,leader"
+# Roles whose users must pass a TOTP second factor on every URL (等保 8.1.4.1 d). Empty here so the
+# development and demo logins work with a password alone; prod.py defaults to admin and leader.
+TAIZHANG_OTP_REQUIRED_ROLES = env_list("TAIZHANG_OTP_REQUIRED_ROLES", [])
 OTP_TOTP_ISSUER = "台账"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Personal data (等保 8.1.4.8 / PIPL) ---------------------------------------------------------
 # Key for the ID-number and phone columns. Development derives one from the dev secret; prod.py

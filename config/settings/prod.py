@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int
+from config.env import env_bool, env_int, env_list
 
 from .base import *  # noqa: F403
 from .base import DEV_SECRET_KEY, SECRET_KEY, TAIZHANG_FIELD_KEY
@@ -25,3 +25,7 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Host-sessionid"
 CSRF_COOKIE_NAME = "__Host-csrftoken"
 WHITENOISE_AUTOREFRESH = False
+
+# Administrators and leaders sign in with password + TOTP (等保 8.1.4.1 d); set to include
+# "secretary" and "member" to require it of everyone.
+TAIZHANG_OTP_REQUIRED_ROLES = env_list("TAIZHANG_OTP_REQUIRED_ROLES", ["admin", "leader"])

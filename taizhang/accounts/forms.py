@@ -43,3 +43,17 @@ class RoleGrantForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = org_choices_for_user(user=user, cap=Cap.MANAGE)
+
+
+class OTPTokenForm(StyledFormMixin, forms.Form):
+    token = forms.CharField(
+        label="动态验证码",
+        max_length=16,
+        help_text="身份验证器上显示的6位数字；手机不在身边时可输入一个备用码",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+    def clean_token(self) -> str:
+        return "".join(self.cleaned_data["token"].split())

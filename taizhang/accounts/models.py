@@ -89,3 +89,20 @@ class RoleAssignment(models.Model):
     @property
     def can_manage(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's earlier passwords, so the last few cannot be chosen again (等保 8.1.4.1 a)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(max_length=128)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "历史密码"
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.changed_at:%Y-%m-%d}"

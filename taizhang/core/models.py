@@ -136,6 +136,8 @@ class AuditLog(models.Model):
         DOWNLOAD = "download", "下载附件"
         TRANSITION = "transition", "流程操作"
         ROLE = "role", "权限变更"
+        OTP = "otp", "动态验证码"
+        PURGE = "purge", "清理过期审计日志"
         OTHER = "other", "其他"
 
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
@@ -156,6 +158,7 @@ class AuditLog(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "审计日志"
         ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "at"], name="core_audit_user_at_idx")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("files/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("healthz/", views.healthz, name="healthz"),
+    path("audit/", views.audit_list, name="audit_list"),
 ]

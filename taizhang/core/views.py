@@ -3,13 +3,19 @@ from __future__ import annotations
 import importlib
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from taizhang.core import auditlog
 from taizhang.core.access import Cap, deny, get_object_in_scope, scope_for
 from taizhang.core.audit import audit
+from taizhang.core.forms import AuditFilterForm
 from taizhang.core.models import Attachment
+from taizhang.core.selectors import audit_search
 
 # Apps that contribute panels to the home page, in display order. A module that does not exist
 # yet is skipped; each exposes home_panels(request, campaign) -> list[dict(template, context)].
@@ -66,6 +72,25 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         owner_qs = model._default_manager.all()
         get_object_in_scope(request.user, owner_qs, view=cap, pk=attachment.object_id)
     inline = request.GET.get("inline") == "1" and attachment.is_image
+    if not _intact(attachment):
+        # 等保 8.1.4.7 (DJB-DI-01): a file whose bytes no longer match the digest taken at upload is
+        # not handed out as evidence.
+        audit(
+            "download",
+            obj=attachment,
+            success=False,
+            detail={"name": attachment.original_name, "integrity": False},
+        )
+        return render(
+            request,
+            "core/error.html",
+            {
+                "status": 409,
+                "title": "文件校验失败",
+                "message": f"附件“{attachment.original_name}”与上传时的校验值不一致，可能已被改动，请联系管理员。",
+            },
+            status=409,
+        )
     audit("download", obj=attachment, detail={"name": attachment.original_name})
     response = FileResponse(
         attachment.file.open("rb"),
@@ -80,6 +105,18 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     return response
 
 
+def _intact(attachment: Attachment) -> bool:
+    import hashlib
+
+    if not attachment.sha256:
+        return True
+    digest = hashlib.sha256()
+    with attachment.file.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest() == attachment.sha256
+
+
 @login_not_required
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -88,3 +125,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    """The audit log, filtered and paginated; read-only (the application offers no edit or delete)."""
+    auditlog.require_audit_reader(request.user)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = audit_search(filters) if (form.is_valid() or not request.GET) else audit_search({}).none()
+    if request.GET.get("format") == "xlsx":
+        content, _ = auditlog.export_workbook(qs, filters=filters)
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = content_disposition_header(True, f"审计日志-{stamp}.xlsx")
+        return response
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_list.html", {"form": form, "page": page})

@@ -17,4 +17,5 @@ urlpatterns = [
     path("members/<int:pk>/", views.member_detail, name="member_detail"),
     path("members/<int:pk>/edit/", views.member_edit, name="member_edit"),
     path("members/<int:pk>/active/", views.member_set_active, name="member_set_active"),
+    path("members/<int:pk>/reveal/", views.member_reveal, name="member_reveal"),
 ]

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import Cap, require, require_any, scope_for
+from taizhang.core.audit import audit
 from taizhang.org import services
 from taizhang.org.access import (
     get_member_for_user,
@@ -126,18 +127,33 @@ def member_index(request: HttpRequest) -> HttpResponse:
     )
 
 
-def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def member_detail(request: HttpRequest, pk: int, *, reveal: bool = False) -> HttpResponse:
     member = get_member_for_user(request.user, pk)
     scope = scope_for(request.user)
     try:
         account = member.user
     except ObjectDoesNotExist:
         account = None
-    return render(
+    response = render(
         request,
         "org/member_detail.html",
-        {"member": member, "can_manage": scope.can(Cap.MANAGE, member.org), "account": account},
+        {
+            "member": member,
+            "can_manage": scope.can(Cap.MANAGE, member.org),
+            "account": account,
+            "revealed": reveal,
+        },
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def member_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """“显示完整”: the full ID number and phone, for administrators of the member's unit, audited (PI-03)."""
+    member = get_rw_member_for_user(request.user, pk)  # 404 outsider, 403 without the manage capability
+    audit("view_pi", obj=member, detail={"fields": ["id_number", "phone"]})
+    return member_detail(request, pk, reveal=True)
 
 
 def member_create(request: HttpRequest) -> HttpResponse:
