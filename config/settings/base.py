@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "taizhang.core.middleware.RequestContextMiddleware",
+    # Uploads written by a request whose transaction rolled back are deleted (core/filetx.py).
+    "taizhang.core.filetx.FilesFollowTransactionMiddleware",
     # Last, so it sees the outcome of the login attempt the views above produced.
     "axes.middleware.AxesMiddleware",
 ]
