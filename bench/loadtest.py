@@ -13,11 +13,14 @@ Each user then walks the list pages its role may open once and collects the deta
 (so the mix only asks for what that user may see, as a real user clicks).
 
 Timed: each user loops for --seconds, choosing a page by weight — home, the dashboard, the main list
-pages, detail pages — and waits a think time (uniform in --think) between pages. One request in
-twenty is /healthz/ without a session, whose median under the same load is the floor: what any
-request costs on this machine through gunicorn, the middleware and one query. Every response must be
-200 (a redirect to the login page, a 4xx, a 5xx or a network error counts as an error); the script exits
-1 on any error.
+pages, detail pages — and waits a think time (uniform in --think) between pages. One request in twenty
+is a write: the member's self-study form posted (CSRF token and all), one row and one audit row
+through the service. One in twenty is /healthz/ without a session; its median under the same load is
+the floor, what any request costs on this machine through gunicorn, the middleware and one query.
+Every page must answer 200 and every write 302 back to its page; a redirect to the login page, a form
+error, a 4xx, a 5xx or a network error counts as an error, and the script exits 1 on any. Every request
+also saves its session (SESSION_SAVE_EVERY_REQUEST), so SQLite sees a write per request: "database is
+locked" would show here as a 500.
 
 Result: bench/results/loadtest-<vendor>.json — {"name", "database", "machine", "config", "cases":
 [{"name": "load_50_users_60s", "median_s", "p95_s", "target_s", "floor_s", "requests", "errors",
@@ -34,6 +37,7 @@ import os
 import platform
 import random
 import re
+import resource
 import secrets
 import shutil
 import socket
@@ -43,8 +47,11 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 from collections import defaultdict
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -73,7 +80,8 @@ DETAIL = re.compile(
     r'href="(/(?:study|org/members|rectification/problems|plans/tasks|plans/study|'
     r'outreach/(?:topics|visits|demands|matters))/\d+/)"'
 )
-WEIGHTS = {"home": 20, "list": 40, "detail": 35, "healthz": 5}
+WEIGHTS = {"home": 20, "list": 40, "detail": 35, "write": 5, "healthz": 5}
+CSRF_COOKIE = re.compile(r"csrftoken=([A-Za-z0-9]+)")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -174,12 +182,25 @@ class Server:
         raise SystemExit(f"gunicorn did not start; see {self.log.name}")
 
     def get(self, path: str, session: str | None = None) -> tuple[int, bytes]:
+        status, _, body = self.request("GET", path, session)
+        return status, body
+
+    def request(
+        self, method: str, path: str, session: str | None = None, form: dict | None = None, csrf: str = ""
+    ) -> tuple[int, http.client.HTTPResponse, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
-            headers = {"Cookie": f"sessionid={session}"} if session else {}
-            conn.request("GET", path, headers=headers)
+            cookies = [f"sessionid={session}"] if session else []
+            if csrf:
+                cookies.append(f"csrftoken={csrf}")
+            headers = {"Cookie": "; ".join(cookies)} if cookies else {}
+            body = None
+            if form is not None:
+                body = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": csrf})
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
-            return response.status, response.read()
+            return response.status, response, response.read()
         finally:
             conn.close()
 
@@ -190,6 +211,7 @@ class Server:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
         self.log.close()
 
 
@@ -220,7 +242,11 @@ def discover(server: Server, sessions: list[tuple[str, str]]) -> dict[str, dict]
             status, _ = server.get(path, key)
             if status == 200:
                 ok_details.append(path)
-        plans[username] = {"home": home, "lists": lists, "details": ok_details}
+        status, response, _ = server.request("GET", "/study/mine/", key)
+        found = CSRF_COOKIE.search(response.getheader("Set-Cookie") or "")
+        if status != 200 or not found:
+            raise SystemExit(f"{username} cannot open /study/mine/ for the self-study form (status {status})")
+        plans[username] = {"home": home, "lists": lists, "details": ok_details, "csrf": found.group(1)}
     return plans
 
 
@@ -230,6 +256,7 @@ def run_load(server: Server, sessions, plans, seconds: float, think: tuple[float
     lock = threading.Lock()
     start_gate = threading.Barrier(len(sessions) + 1)
     stop_at = [0.0]
+    write_day = (datetime.now(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=1)).isoformat()
 
     def user(index: int, username: str, key: str) -> None:
         rng = random.Random(f"{seed}-{index}")
@@ -247,12 +274,26 @@ def run_load(server: Server, sessions, plans, seconds: float, think: tuple[float
             elif kind == "detail":
                 path = rng.choice(plan["details"])
                 name = "detail:" + path.rstrip("/").rsplit("/", 1)[0].strip("/")
+            elif kind == "write":
+                name, path = "selfstudy_post", "/study/mine/"
             else:
                 name, path = "healthz", "/healthz/"
             began = time.perf_counter()
             try:
-                status, _ = server.get(path, None if kind == "healthz" else key)
-                problem = None if status == 200 else f"{status} {path} ({username})"
+                if kind == "write":  # a member logs self-study: a write through the service + audit row
+                    form = {
+                        "date": write_day,
+                        "material": f"《习近平著作选读》第一卷（压测 {index}）",
+                        "minutes": "30",
+                        "channel": "original",
+                        "notes": "",
+                    }
+                    status, response, _ = server.request("POST", path, key, form, plan["csrf"])
+                    ok = status == 302 and response.getheader("Location") == path  # saved, not a form error
+                else:
+                    status, _ = server.get(path, None if kind == "healthz" else key)
+                    ok = status == 200
+                problem = None if ok else f"{status} {path} ({username})"
             except OSError as exc:
                 problem = f"{type(exc).__name__} {path} ({username}): {exc}"
             elapsed = time.perf_counter() - began
@@ -273,6 +314,11 @@ def run_load(server: Server, sessions, plans, seconds: float, think: tuple[float
     for t in threads:
         t.join(seconds + 120)
     return samples, errors, time.monotonic() - began
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def machine() -> dict:
@@ -304,6 +350,7 @@ def main() -> int:
         load_demo(env)
         sessions = make_sessions(env, args.users)
         print(f"启动 gunicorn / starting gunicorn ({args.workers} workers)…", flush=True)
+        cpu_before = _children_cpu()
         server = Server(env, args.workers, args.threads)
         unloaded = []
         for _ in range(20):
@@ -320,6 +367,9 @@ def main() -> int:
         if server is not None:
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
+    # CPU the server used (gunicorn master and workers, reaped at stop): steadier than wall-clock
+    # latency on a shared machine; it includes the untimed warm-up, a few percent of the requests.
+    server_cpu = _children_cpu() - cpu_before
 
     pages = [v for name, values in samples.items() if name != "healthz" for v in values]
     floor = samples.get("healthz", [])
@@ -336,6 +386,7 @@ def main() -> int:
         "requests": total,
         "errors": len(errors),
         "rps": round(total / wall, 2),
+        "server_cpu_ms_per_request": round(server_cpu * 1000 / total, 1) if total else None,
     }
     result = {
         "name": "loadtest",
