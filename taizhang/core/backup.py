@@ -186,8 +186,11 @@ def _dump_sqlite(snapshot: Snapshot, say: Say) -> None:
         target = sqlite3.connect(snapshot.dump)
         try:
             raw.backup(target)
+            check = target.execute("PRAGMA integrity_check").fetchone()[0]
         finally:
             target.close()
+        if check != "ok":
+            raise BackupError(f"备份副本完整性检查失败 (integrity_check of the copy): {check}")
         say("正在统计行数和指标 / counting rows and computing figures…")
         _read_snapshot(snapshot)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from taizhang.core.audit import audit
 from taizhang.core.backup import BackupError, backup_create
@@ -24,10 +27,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
         say = self.stdout.write
         say("开始备份 / starting the backup")
+        began = time.monotonic()
         try:
             path, manifest = backup_create(options.get("out"), say=say)
         except BackupError as exc:
-            audit("other", success=False, detail={"operation": "backup", "error": str(exc)[:500]})
+            try:
+                audit("other", success=False, detail={"operation": "backup", "error": str(exc)[:500]})
+            except DatabaseError:  # e.g. an empty database without the audit table yet
+                pass
             raise CommandError(str(exc)) from exc
         rows = sum(manifest["tables"].values())
         audit(
@@ -40,11 +47,12 @@ class Command(BaseCommand):
                 "vendor": manifest["database"]["vendor"],
                 "rows": rows,
                 "files": len(manifest["files"]),
+                "seconds": round(time.monotonic() - began, 1),
             },
         )
         say(
             self.style.SUCCESS(
-                f"备份完成：{path}（{len(manifest['tables'])} 张表 {rows} 行，{len(manifest['files'])} 个文件）"
+                f"备份完成：{path}（{len(manifest['tables'])} 张表 {rows} 行，{len(manifest['files'])} 个文件，用时 {time.monotonic() - began:.1f} 秒）"
                 " / backup complete"
             )
         )

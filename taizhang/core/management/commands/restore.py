@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from taizhang.core.audit import audit
 from taizhang.core.backup import BackupError, restore
@@ -24,10 +27,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
         say = self.stdout.write
         say(f"开始恢复 {options['file']} / starting the restore")
+        began = time.monotonic()
         try:
             result = restore(options["file"], force=options["force"], say=say)
         except BackupError as exc:
-            audit("other", success=False, detail={"operation": "restore", "error": str(exc)[:500]})
+            try:
+                audit("other", success=False, detail={"operation": "restore", "error": str(exc)[:500]})
+            except DatabaseError:  # e.g. an empty database without the audit table yet
+                pass
             raise CommandError(str(exc)) from exc
         detail = {
             "operation": "restore",
@@ -36,6 +43,7 @@ class Command(BaseCommand):
             "rows": sum(result.tables.values()),
             "files": result.files,
             "differences": result.differences[:50],
+            "seconds": round(time.monotonic() - began, 1),
         }
         # Written after the comparison, into the restored database: it is the restore's own record.
         audit(
@@ -53,7 +61,7 @@ class Command(BaseCommand):
         say(
             self.style.SUCCESS(
                 f"恢复完成：{len(result.tables)} 张表 {sum(result.tables.values())} 行、{result.files} 个文件，"
-                "与备份清单一致 / restore complete, counts and figures match the manifest"
+                f"用时 {detail['seconds']} 秒，与备份清单一致 / restore complete, counts and figures match the manifest"
             )
         )
         say("如本程序版本更新，请再运行 taizhang migrate / run `taizhang migrate` if the code is newer")
