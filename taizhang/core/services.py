@@ -12,7 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 
-from taizhang.core.filetx import track_new_file
+from taizhang.core.filetx import storage_failed, track_new_file
 from taizhang.core.models import Attachment, Event
 from taizhang.core.uploads import check_upload
 
@@ -94,6 +94,7 @@ def _store_file(attachment: Attachment, content: bytes, filename: str, *, displa
                 storage.delete(name)  # the part written before the disk filled up
         except OSError:
             pass
+        storage_failed(name=display_name, error=exc)
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise ValidationError(
                 f"服务器存储空间已满，文件“{display_name}”未能保存，本次提交未生效；请联系管理员清理空间后重试"

@@ -133,6 +133,9 @@ def test_a_full_disk_during_upload_leaves_no_orphan_row_no_partial_file_and_says
     assert StudyActivity.objects.count() == 0 and Attendance.objects.count() == 0
     assert Attachment.objects.count() == 0
     assert _files(settings.MEDIA_ROOT) == []
+    failed = AuditLog.objects.get(detail__operation="upload", success=False)  # the attempt is on record
+    assert failed.detail == {"operation": "upload", "name": "会议照片.png", "error": "ENOSPC"}
+    assert failed.user == world.secretary_a
 
     monkeypatch.undo()
     activity = study_services.activity_create(
@@ -151,7 +154,7 @@ def test_a_full_disk_during_upload_leaves_no_orphan_row_no_partial_file_and_says
         reverse("study:activity_attachments_add", args=[activity.pk]), {"attachments": [_png("补传.png")]}
     )
     page = client.get(response["Location"]).content.decode()
-    assert "服务器存储空间已满" in page and "补传.png" in page
+    assert "服务器存储空间已满" in page and "补传.png" in page  # and the app keeps serving
     assert Attachment.objects.count() == 0
     assert _files(settings.MEDIA_ROOT) == []
 
