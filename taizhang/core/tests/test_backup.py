@@ -218,3 +218,35 @@ def test_restore_refuses_an_archive_whose_checksums_do_not_match(world, tmp_path
     with pytest.raises(CommandError, match="校验失败"):
         call_command("restore", str(tampered), "--force", stdout=io.StringIO())
     assert StudyActivity.objects.filter(topic="有附件的学习").exists()  # nothing was touched
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_restore_into_a_migrated_empty_database_and_over_a_filled_one_with_force(world, tmp_path, settings):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    _record(world, topic="迁移后恢复", uploads=[_png()])
+    archive = tmp_path / "backup.tar.gz"
+    call_command("backup", out=str(archive), stdout=io.StringIO())
+    manifest = read_manifest(archive)
+    audit_table = AuditLog._meta.db_table
+    fresh = _FreshDatabase(tmp_path)
+    try:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+            "TAIZHANG_DATABASE_URL": fresh.url,
+            "TAIZHANG_MEDIA_ROOT": str(tmp_path / "restored-media"),
+            "TAIZHANG_FIELD_KEY": settings.TAIZHANG_FIELD_KEY,
+        }
+        # An operator who ran `taizhang migrate` first: tables and migration data, but no users or units.
+        assert _run([TAIZHANG, "migrate", "--noinput", "-v0"], env).returncode == 0
+        for args in (["restore", str(archive)], ["restore", str(archive), "--force"]):
+            done = _run([TAIZHANG, *args], env)
+            assert done.returncode == 0, done.stderr
+            back = json.loads(_run([sys.executable, "-c", READ_BACK, manifest["as_of"]], env).stdout)
+            # --force replaces the database whole: the first restore's audit row is gone with it.
+            assert back["tables"].pop(audit_table) == manifest["tables"][audit_table] + 1
+            assert back["tables"] == {k: v for k, v in manifest["tables"].items() if k != audit_table}
+            assert back["figures"] == manifest["figures"]
+    finally:
+        fresh.drop()
