@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import errno
 import io
+import os
+import subprocess
+import sys
 import threading
 from datetime import date
 from pathlib import Path
@@ -19,6 +22,9 @@ from PIL import Image
 
 from taizhang.core.backup import table_counts
 from taizhang.core.models import Attachment, AuditLog
+from taizhang.rectification import services as rect_services
+from taizhang.rectification.models import Problem
+from taizhang.rectification.tests.conftest import submitted_problem
 from taizhang.study import services as study_services
 from taizhang.study.models import ActivityType, Attendance, StudyActivity
 from taizhang.study.tests.test_activity_views import _sheet_post
@@ -216,3 +222,63 @@ def test_concurrent_writers_never_fail_with_database_is_locked(world):
         AuditLog.objects.filter(action="create", object_type="study.StudyActivity").count()
         == threads_n * writes
     )
+
+
+# --- (d) the worker killed in the middle of a workflow transition ------------------------------------
+
+CRASH_SIGN_OFF = """
+import os, signal, sys
+import django
+django.setup()
+from taizhang.accounts.models import User
+from taizhang.rectification import services
+from taizhang.rectification.models import Problem
+
+def killed(*args, **kwargs):  # the status row is updated, its event and lights written: now die
+    os.kill(os.getpid(), signal.SIGKILL)
+
+services.audit = killed
+services.problem_sign_off(problem=Problem.objects.get(pk=int(sys.argv[1])), actor=User.objects.get(pk=int(sys.argv[2])))
+"""
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_sign_off_leaves_the_item_in_its_old_state(world, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    problem = submitted_problem(world)
+    before = table_counts()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "TAIZHANG_DATABASE_URL": _database_url(),
+        "TAIZHANG_MEDIA_ROOT": settings.MEDIA_ROOT,
+        "TAIZHANG_FIELD_KEY": settings.TAIZHANG_FIELD_KEY,
+    }
+    crashed = subprocess.run(
+        [sys.executable, "-c", CRASH_SIGN_OFF, str(problem.pk), str(world.leader.pk)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert crashed.returncode == -9, crashed.stderr  # really killed, mid-transaction
+
+    stored = Problem.objects.get(pk=problem.pk)
+    assert (stored.status, stored.version, stored.closed_by) == ("submitted", problem.version, None)
+    assert table_counts() == before  # no status event, no light change, no audit row: the old state whole
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA integrity_check")
+            assert cursor.fetchone()[0] == "ok"
+    # After the restart the leader signs off normally.
+    rect_services.problem_sign_off(problem=stored, actor=world.leader)
+    assert Problem.objects.get(pk=problem.pk).status == "closed"
