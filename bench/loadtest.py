@@ -423,7 +423,9 @@ def main() -> int:
     print(f"结果写入 / written to {out}")
     if errors:
         print(f"{len(errors)} 个请求失败 / requests failed, e.g. {errors[:5]}", file=sys.stderr)
+        print(f"gunicorn log: {server.log.name}", file=sys.stderr)
         return 1
+    Path(server.log.name).unlink(missing_ok=True)
     return 0
 
 
