@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run install test lint format bench assets system-deps migrations-check clean serve
+.PHONY: run install test lint format bench bench-load assets system-deps migrations-check clean serve
 
 ## make run: install everything, migrate, load the demo and serve on http://127.0.0.1:8000
 run: install
@@ -51,6 +51,11 @@ format: install
 
 migrations-check: install
 	$(BIN)/taizhang makemigrations --check --dry-run
+
+## make bench-load: 50 logged-in users for 60 s against gunicorn on loopback (demo on a temporary
+## SQLite file, or TAIZHANG_DATABASE_URL); fails on any error; writes bench/results/loadtest-<db>.json
+bench-load: install
+	$(BIN)/python bench/loadtest.py $(LOAD_ARGS)
 
 ## make serve: production-style server (gunicorn, static files by whitenoise)
 serve: install
