@@ -350,6 +350,9 @@ def test_the_loop_by_role(world):
             max_examples=25,
             stateful_step_count=24,
             deadline=None,
+            # The coverage assertion below needs the same draws on every run (a random seed once
+            # missed "return" on CI); hypothesis still explores, reproducibly.
+            derandomize=True,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
     )
