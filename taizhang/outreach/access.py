@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from taizhang.core.access import Cap, get_object_in_scope
+from taizhang.core.access import Cap, get_object_in_scope, scope_for
 from taizhang.outreach.models import Demand, Finding, PracticalMatter, ResearchTopic, ResearchVisit
 
 
@@ -26,6 +26,12 @@ def get_rw_topic_for_user(user: Any, pk: int) -> ResearchTopic:
 def get_visit_for_user(user: Any, pk: int) -> ResearchVisit:
     qs = ResearchVisit.objects.select_related("org", "campaign", "topic")
     return get_object_in_scope(user, qs, view=Cap.VIEW, pk=pk)
+
+
+def can_open_visit(user: Any, visit: ResearchVisit) -> bool:
+    """Whether visit_detail would open for the user: a committee visit that found a branch's problem
+    or matter is named on the branch's pages but linked only for those who may open it."""
+    return scope_for(user).can(Cap.VIEW, visit.org)
 
 
 def get_rw_visit_for_user(user: Any, pk: int) -> ResearchVisit:

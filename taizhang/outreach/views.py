@@ -24,6 +24,7 @@ from taizhang.org.models import Organization
 from taizhang.org.selectors import org_choices_for_user
 from taizhang.outreach import forms, selectors, services
 from taizhang.outreach.access import (
+    can_open_visit,
     get_demand_for_user,
     get_matter_for_user,
     get_rw_demand_for_user,
@@ -347,6 +348,7 @@ def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "outreach/demand_detail.html",
         {
             "demand": demand,
+            "visit_visible": demand.visit is not None and can_open_visit(request.user, demand.visit),
             "matters": list(demand.matters.select_related("org")),
             "can_record": can_record,
             "respond_form": forms.DemandRespondForm(
@@ -551,6 +553,7 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "matter": matter,
             "can_record": can_record,
             "demand_visible": demand_visible,
+            "visit_visible": matter.visit is not None and can_open_visit(request.user, matter.visit),
             "progress_form": forms.MatterProgressForm(matter=matter) if can_record and open_ else None,
             "events": events_for(matter),
             "attachments": attachments_for(matter),

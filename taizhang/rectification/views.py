@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from taizhang.campaigns.selectors import campaign_for_request
 from taizhang.core.access import Cap, require, require_any, scope_for
 from taizhang.core.selectors import attachments_for
+from taizhang.outreach.access import can_open_visit
 from taizhang.rectification import selectors, services
 from taizhang.rectification.access import (
     get_institution_for_user,
@@ -46,6 +47,7 @@ from taizhang.rectification.forms import (
 )
 from taizhang.rectification.models import Institution, Problem
 from taizhang.rectification.services import TRANSITIONS, Conflict, RectificationError
+from taizhang.study.access import can_open_activity
 
 PAGE_SIZE = 50
 
@@ -219,6 +221,10 @@ def _detail(request: HttpRequest, problem: Problem, *, status: int = 200, **form
             initial={"version": problem.version}, note_label="退回意见", note_required=True, prefix="return"
         ),
         "steps": _steps(problem),
+        # The record it was found in may belong to a unit above (a committee visit): named, linked only if it opens.
+        "activity_visible": problem.activity is not None
+        and can_open_activity(request.user, problem.activity),
+        "visit_visible": problem.visit is not None and can_open_visit(request.user, problem.visit),
     }
     return render(request, "rectification/problem_detail.html", context, status=status)
 

@@ -30,6 +30,14 @@ def get_activity_for_user(user: Any, pk: int) -> StudyActivity:
     return get_object_in_scope(user, qs, view=Cap.VIEW, pk=pk)
 
 
+def can_open_activity(user: Any, activity: StudyActivity) -> bool:
+    """Whether activity_detail would open for the user (a link to it is worth showing)."""
+    if scope_for(user).can(Cap.VIEW, activity.org):
+        return True
+    member_id = _own_member_id(user)
+    return member_id is not None and activity.attendances.filter(member_id=member_id).exists()
+
+
 def get_rw_activity_for_user(user: Any, pk: int) -> StudyActivity:
     return get_object_in_scope(
         user,

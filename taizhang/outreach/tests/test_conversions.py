@@ -13,6 +13,7 @@ from taizhang.core.models import Event
 from taizhang.lib.dates import today
 from taizhang.outreach import services
 from taizhang.outreach.models import PracticalMatter
+from taizhang.outreach.tests.conftest import make_visit
 from taizhang.rectification.models import Problem
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +192,28 @@ def test_opening_the_conversion_of_a_converted_finding_goes_back_to_the_visit(wo
     client.force_login(world.secretary_a)
     response = client.get(reverse("outreach:finding_to_matter", args=[finding.pk]))
     assert response.status_code == 302 and response["Location"] == finding.get_absolute_url()
+
+
+def test_a_committee_visits_finding_is_named_on_the_branch_pages_but_linked_only_for_those_who_may_open_it(
+    world, client
+):
+    # The committee visits branch A's service hall; what it found goes on branch A's lists.
+    visit = make_visit(world, org=world.committee, findings=("窗口排队时间长", "老年人不会线上预约"))
+    first, second = visit.findings.order_by("order")
+    client.force_login(world.admin)
+    client.post(reverse("outreach:finding_to_problem", args=[first.pk]), _problem_post(world))
+    client.post(
+        reverse("outreach:finding_to_matter", args=[second.pk]),
+        {"title": "推行午间不打烊", "org": world.branch_a.pk, "due_date": "2023-11-30", "owner": "甲0号"},
+    )
+    problem, matter = Problem.objects.get(), PracticalMatter.objects.get()
+    visit_url = visit.get_absolute_url()
+    assert visit_url in client.get(problem.get_absolute_url()).content.decode()
+    assert visit_url in client.get(matter.get_absolute_url()).content.decode()
+
+    client.force_login(world.secretary_a)
+    assert client.get(visit_url).status_code == 404  # the committee's visit is not branch A's
+    for page_url in (problem.get_absolute_url(), matter.get_absolute_url()):
+        page = client.get(page_url).content.decode()
+        assert visit.subject in page  # where it was found is still said
+        assert visit_url not in page  # but no link that would answer 404
