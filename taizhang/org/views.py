@@ -50,6 +50,8 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": members,
             "roles": org.roles.select_related("user").order_by("role", "user__username"),
             "can_manage": scope.can(Cap.MANAGE, org),
+            # A branch secretary's own branch sits under the committee, which they may not open.
+            "parent_visible": org.parent is not None and scope.can(Cap.VIEW_INTERNAL, org.parent),
         },
     )
 

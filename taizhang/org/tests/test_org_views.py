@@ -117,3 +117,16 @@ def test_a_unit_with_members_cannot_be_deleted(world, client):
     empty.save()
     client.post(reverse("org:delete", args=[empty.pk]))
     assert not Organization.objects.filter(pk=empty.pk).exists()
+
+
+def test_the_breadcrumb_links_the_parent_only_when_it_opens(world, client):
+    committee_url = reverse("org:detail", args=[world.committee.pk])
+    branch_url = reverse("org:detail", args=[world.branch_a.pk])
+    client.force_login(world.secretary_a)
+    assert client.get(committee_url).status_code == 404
+    page = client.get(branch_url).content.decode()
+    assert "局党委" in page and committee_url not in page  # named, not a link that answers 404
+    group_page = client.get(reverse("org:detail", args=[world.group_a.pk])).content.decode()
+    assert branch_url in group_page  # the secretary's own branch is a link from its group
+    client.force_login(world.admin)
+    assert committee_url in client.get(branch_url).content.decode()
