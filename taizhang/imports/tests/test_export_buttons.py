@@ -24,6 +24,8 @@ PAGES = {
     "rectification:measure_list": "整改措施",
     "rectification:institution_list": "制度",
     "org:member_list": "党员",
+    "org:tree": "组织",
+    "campaigns:list": "学习教育",
 }
 
 
