@@ -36,15 +36,15 @@ class UploadForm(StyledFormMixin, forms.Form):
 class ExportForm(forms.Form):
     """?sheet=…&campaign=…&org=…&status=…&type=…&kind=…&category=…&date_from=…&date_to=…&personal=1"""
 
-    sheet = forms.CharField(required=False)
-    campaign = forms.CharField(required=False)  # an id, a code, or "all"
-    org = forms.IntegerField(required=False)
-    status = forms.CharField(required=False, max_length=32)
-    type = forms.CharField(required=False, max_length=50)
-    kind = forms.CharField(required=False, max_length=32)
-    category = forms.CharField(required=False, max_length=32)
-    date_from = forms.DateField(required=False)
-    date_to = forms.DateField(required=False)
-    personal = forms.BooleanField(required=False)
+    sheet = forms.CharField(label="工作表", required=False)
+    campaign = forms.CharField(label="学习教育", required=False)  # an id, a code, or "all"
+    org = forms.IntegerField(label="组织", required=False)
+    status = forms.CharField(label="状态", required=False, max_length=32)
+    type = forms.CharField(label="类型", required=False, max_length=50)
+    kind = forms.CharField(label="类别", required=False, max_length=32)
+    category = forms.CharField(label="问题类别", required=False, max_length=32)
+    date_from = forms.DateField(label="开始日期", required=False)
+    date_to = forms.DateField(label="结束日期", required=False)
+    personal = forms.BooleanField(label="显示完整个人信息", required=False)
 
     FILTERS = ("status", "type", "kind", "category", "date_from", "date_to")

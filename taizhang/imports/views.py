@@ -126,7 +126,7 @@ def export(request: HttpRequest) -> HttpResponse:
     form = ExportForm(request.GET)
     if not form.is_valid():
         return HttpResponseBadRequest(
-            "导出参数有误：" + "；".join(f"{k} {v[0]}" for k, v in form.errors.items())
+            "导出参数有误：" + "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items())
         )
     data = form.cleaned_data
     names = [

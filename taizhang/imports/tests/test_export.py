@@ -147,6 +147,9 @@ def test_the_export_view_takes_the_sheet_and_filters_from_the_query(populated):
     assert book.sheetnames == ["学习活动", "个人自学"]
     assert [r["主题"] for r in _rows(book, "学习活动")] == ["纪律党课"]
     assert client.get(url, {"sheet": "不存在"}).status_code == 400
+    bad_date = client.get(url, {"sheet": "学习活动", "date_from": "2023-13-45"})
+    assert bad_date.status_code == 400 and "开始日期" in bad_date.content.decode()  # the field, in Chinese
+    assert "date_from" not in bad_date.content.decode()
     assert client.get(url, {"campaign": "nope"}).status_code == 404
 
 
