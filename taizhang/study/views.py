@@ -8,6 +8,7 @@ one row, member search) return fragments of the recording page.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from taizhang.campaigns.access import get_campaign_for_user
@@ -539,6 +541,8 @@ def tallies(request: HttpRequest) -> HttpResponse:
             "campaign": campaign,
             "org": org,
             "as_of": as_of,
+            # Every activity count links to the activity list showing exactly the activities counted.
+            "rows_base": f"{reverse('study:activity_list')}?{urlencode({'campaign': choice, 'date_to': as_of})}",
             "total": selectors.tallies_total(**kwargs),
             "units": units,
             "columns": columns,

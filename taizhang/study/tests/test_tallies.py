@@ -253,3 +253,21 @@ def test_the_demo_campaign_figures_agree_with_the_metric_catalog():
     keys = [f"study.{code}" for code in by_type if f"study.{code}" in metrics.CATALOG]
     assert len(keys) >= 10
     assert metrics.compute(campaign, None, keys=keys) == {key: by_type[key[6:]] for key in keys}
+
+
+def test_each_activity_count_opens_the_activities_it_counts(world, season):
+    import re
+    from html import unescape
+
+    client = _client(world.leader)
+    html = client.get(reverse("study:tallies"), {"as_of": "2023-12-20"}).content.decode()
+    # Every count of activities on the page (total, per unit, per type, per month) is a link …
+    links = re.findall(r'<a [^>]*href="([^"]+)"[^>]*>\s*(?:<div[^>]*>)?(\d+)<', html)
+    listed = [(unescape(href), int(n)) for href, n in links if "/study/?" in unescape(href)]
+    # the total 3; branches A 2 and B 1; three types once each; the months 9, 10 and 12 once each
+    assert sorted(n for _, n in listed) == [1, 1, 1, 1, 1, 1, 1, 2, 3], listed
+    # … to the activity list showing exactly that many activities.
+    for href, n in listed:
+        page = client.get(href).content.decode()
+        shown = int(re.search(r"共 <b>(\d+)</b> 次活动", page).group(1))
+        assert shown == n, (href, n, shown)
