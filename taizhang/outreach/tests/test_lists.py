@@ -238,3 +238,32 @@ def test_the_home_panel_counts_the_users_scope(world, client):
     html = client.get(reverse("core:home")).content.decode()
     assert 'data-figure="visits">1<' in html
     assert "open-demands" not in html and "记录调研" not in html
+
+
+def test_each_count_by_unit_opens_the_records_it_counts(world, client):
+    import re
+    from html import unescape
+
+    make_visit(world, findings=("一", "二"))
+    make_visit(world, org=world.branch_b, findings=("三",))
+    make_matter(world, org=world.group_a, due_date=date(2023, 10, 1))  # red
+    make_matter(world, org=world.group_a)
+    done = make_matter(world, org=world.branch_b)
+    services.matter_complete(matter=done, done_on=date(2023, 12, 1), outcome="已办结", beneficiary_count=40)
+    make_demand(world, org=world.group_a)
+    resolved = make_demand(world, org=world.branch_b)
+    services.demand_resolve(demand=resolved, resolved_on=date(2023, 10, 20), response="已答复")
+    client.force_login(world.leader)
+    html = client.get(reverse("outreach:unit_counts")).content.decode()
+    links = re.findall(r'<a href="(/outreach/(?:visits|demands|matters)/\?[^"]*)">(\d+)</a>', html)
+    kinds = {re.match(r"/outreach/(\w+)/", href).group(1) for href, _ in links}
+    assert kinds == {"visits", "demands", "matters"} and len(links) >= 12, links
+    for href, n in links:
+        page = client.get(unescape(href)).content.decode()
+        records = set(re.findall(r'href="(/outreach/(?:visits|demands|matters)/\d+/)"', page))
+        assert len(records) == int(n), (unescape(href), n, records)
+    # A unit's name narrows the table to that unit and its groups.
+    unit = re.search(rf'<a href="(\?[^"]*org={world.branch_a.pk}[^"]*)">甲支部</a>', html)
+    narrowed = client.get(reverse("outreach:unit_counts") + unescape(unit.group(1))).content.decode()
+    table = narrowed[narrowed.index("counts-table") :]
+    assert "甲支部第一小组" in table and "乙支部" not in table
