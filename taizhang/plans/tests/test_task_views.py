@@ -261,6 +261,28 @@ def test_the_list_counts_by_status_and_light(world, client):
     assert "超期" in red_only and "按期</a>" not in red_only
 
 
+def test_each_count_opens_its_tasks_within_the_units_filter(world, client):
+    import re
+    from html import unescape
+
+    make_task(world, title="甲按期", status="done", done_on=date(2023, 10, 9))
+    make_task(world, title="甲超期")
+    make_task(world, title="乙按期", org=world.branch_b, status="done", done_on=date(2023, 10, 9))
+    make_task(world, title="乙超期", org=world.branch_b)
+    client.force_login(world.admin)
+    url = reverse("plans:task_list")
+    html = client.get(url, {"org": world.branch_a.pk}).content.decode()
+    counts = html[html.index("task-counts") : html.index("task-counts") + 3000]
+    links = re.findall(
+        r'href="([^"]*)"><div class="figure-value[^"]*">(\d+)</div><div class="figure-label">([^<]+)<', counts
+    )
+    assert [(label, n) for _, n, label in links][:2] == [("任务", "2"), ("已完成", "1")]
+    for href, n, label in links:
+        page = client.get(url + unescape(href)).content.decode()
+        shown = set(re.findall(r"[甲乙](?:按期|超期)(?=</a>)", page))
+        assert len(shown) == int(n) and not any(t.startswith("乙") for t in shown), (label, href, shown)
+
+
 def test_the_calendar_puts_each_task_on_its_days(world, client, phases):
     # 2023-10-09 is a Monday; a task from Thursday 10-12 to Tuesday 10-17 crosses into the next week.
     make_task(world, title="跨周任务", planned_start=date(2023, 10, 12), planned_end=date(2023, 10, 17))
