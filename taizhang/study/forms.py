@@ -344,6 +344,15 @@ class SelfStudyForm(StyledFormMixin, forms.ModelForm):
         self.fields["material"].required = False
         self.fields["material"].widget.attrs["placeholder"] = "如：《习近平著作选读》第一卷 第3篇"
 
+    def clean_minutes(self) -> int | None:
+        # Named on the field here, before the database's range constraint would answer in its own words.
+        from taizhang.study.services import SELF_STUDY_MINUTES
+
+        minutes = self.cleaned_data.get("minutes")
+        if minutes is not None and not 1 <= minutes <= 1440:
+            raise forms.ValidationError(SELF_STUDY_MINUTES)
+        return minutes
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not (data.get("material") or "").strip() and data.get("material_ref") is None:

@@ -89,6 +89,14 @@ def test_the_form_refuses_an_entry_without_content_or_with_bad_minutes(world):
         {"date": "2023-10-08", "material": "", "minutes": "2000", "channel": "original"},
     ).content.decode()
     assert "学习内容：请选择书目或填写学习内容" in html
+    assert "时长（分钟）：须在1到1440分钟之间" in html and "约束" not in html  # the field, not the constraint
+    assert not SelfStudy.objects.exists()
+    for minutes in ("0", "99999999"):
+        html = client.post(
+            reverse("study:my_study"),
+            {"date": "2023-10-08", "material": "读原著", "minutes": minutes, "channel": "original"},
+        ).content.decode()
+        assert "时长（分钟）：须在1到1440分钟之间" in html and "约束" not in html, minutes
     assert not SelfStudy.objects.exists()
 
 
