@@ -139,6 +139,15 @@ class ActivityForm(StyledFormMixin, forms.ModelForm):
             "note": forms.Textarea(attrs={"rows": 2}),
         }
 
+    def clean_end_time(self) -> Any:
+        # Named on the field here, before the database's order constraint would answer in its own words.
+        from taizhang.study.services import ACTIVITY_TIME_ORDER
+
+        start, end = self.cleaned_data.get("start_time"), self.cleaned_data.get("end_time")
+        if start and end and end < start:
+            raise forms.ValidationError(ACTIVITY_TIME_ORDER)
+        return end
+
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         campaigns = list(campaigns_visible_to(user=user))

@@ -101,6 +101,13 @@ def test_a_date_outside_the_campaign_is_shown_next_to_the_date(world):
     assert not StudyActivity.objects.exists()
 
 
+def test_an_end_time_before_the_start_is_shown_next_to_the_end_time(world):
+    data = _sheet_post(world, start_time="15:00", end_time="14:00")
+    html = _client(world.secretary_a).post(reverse("study:activity_create"), data).content.decode()
+    assert "结束时间：不能早于开始时间" in html and "约束" not in html  # the field, not the constraint's name
+    assert not StudyActivity.objects.exists()
+
+
 def test_a_speaker_marked_absent_is_refused_on_the_page(world):
     people = world.people_a
     data = _sheet_post(world, absent={people[1]: ("trip", "")})
