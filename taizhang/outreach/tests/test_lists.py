@@ -267,3 +267,23 @@ def test_each_count_by_unit_opens_the_records_it_counts(world, client):
     narrowed = client.get(reverse("outreach:unit_counts") + unescape(unit.group(1))).content.decode()
     table = narrowed[narrowed.index("counts-table") :]
     assert "甲支部第一小组" in table and "乙支部" not in table
+
+
+def test_the_demand_totals_open_the_demands_they_count_within_the_filters(world, client):
+    import re
+    from html import unescape
+
+    make_demand(world)
+    solved = make_demand(world, content="希望延长午间办理")
+    services.demand_resolve(demand=solved, resolved_on=date(2023, 10, 20), response="已答复")
+    make_demand(world, org=world.branch_b, content="乙支部的诉求")
+    client.force_login(world.leader)
+    url = reverse("outreach:demand_list")
+    html = client.get(url, {"org": world.branch_a.pk}).content.decode()
+    counts = html[html.index("demand-counts") :][:1500]
+    links = re.findall(r'href="([^"]*)">[^<]*<strong>(\d+)</strong>', counts)
+    assert [n for _, n in links] == ["2", "1", "1"]  # branch A only: total, solved, unsolved
+    for href, n in links:
+        page = client.get(url + unescape(href)).content.decode()
+        assert len(set(re.findall(r'href="(/outreach/demands/\d+/)"', page))) == int(n), href
+        assert "乙支部的诉求" not in page
