@@ -117,3 +117,14 @@ def test_deactivating_an_account_ends_its_sessions(world):
     admin.force_login(world.admin)
     admin.post(reverse("accounts:user_set_active", args=[world.secretary_a.pk]), {"active": "0"})
     assert victim.get(reverse("core:home")).status_code == 302
+
+
+def test_a_short_password_is_refused_in_chinese(world):
+    client = Client()
+    client.force_login(world.secretary_a)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": PASSWORD, "new_password1": "Ab1!xyz", "new_password2": "Ab1!xyz"},
+    )
+    page = response.content.decode()
+    assert "密码太短，至少需要8个字符（现为7个）" in page and "too short" not in page

@@ -268,3 +268,17 @@ def test_DJB_AUD_01_a_change_whose_audit_row_cannot_be_written_does_not_happen(w
     response = admin.post(reverse("org:member_set_active", args=[member.pk]), {"active": "0"})
     member.refresh_from_db()
     assert response.status_code == 500 and member.is_active
+
+
+def test_DJB_AUD_01_the_pages_export_link_downloads_the_filtered_rows(world):
+    import re
+
+    _row(username="zhao", action="update", object_repr="甲")
+    client = _client(world.admin)
+    page = client.get(reverse("core:audit_list"), {"user": "zhao"}).content.decode()
+    href = re.search(r'class="[^"]*audit-export[^"]*" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    response = client.get(reverse("core:audit_list") + href)
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert [c.value for c in ws[2]].count("zhao") == 1 and ws.max_row == 2
