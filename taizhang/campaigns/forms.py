@@ -7,7 +7,8 @@ from django import forms
 from taizhang.campaigns.models import Campaign, CampaignRole
 from taizhang.core.access import Cap
 from taizhang.core.forms import StyledFormMixin
-from taizhang.org.forms import OrgChoiceField
+from taizhang.core.widgets import SearchPicker
+from taizhang.org.forms import OrgPickField
 from taizhang.org.models import Member, Organization
 from taizhang.org.selectors import org_choices_for_user
 
@@ -15,7 +16,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CampaignForm(StyledFormMixin, forms.ModelForm):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="组织单位")
+    org = OrgPickField(queryset=Organization.objects.none(), label="组织单位", cap=Cap.MANAGE)
 
     class Meta:
         model = Campaign
@@ -68,7 +69,7 @@ class MemberChoiceField(forms.ModelChoiceField):
 
 
 class SeatForm(StyledFormMixin, forms.Form):
-    member = MemberChoiceField(queryset=Member.objects.none(), label="人员")
+    member = MemberChoiceField(queryset=Member.objects.none(), label="人员", widget=SearchPicker("member"))
     role = forms.ChoiceField(label="职务", choices=CampaignRole.Role.choices)
     title = forms.CharField(label="备注", required=False, max_length=100)
 

@@ -13,7 +13,8 @@ from taizhang.campaigns.models import Campaign, Phase
 from taizhang.core.access import Cap, scope_for
 from taizhang.core.forms import StyledFormMixin
 from taizhang.core.lights import Light
-from taizhang.org.forms import OrgChoiceField
+from taizhang.core.widgets import SearchPicker
+from taizhang.org.forms import OrgChoiceField, OrgPickField
 from taizhang.org.models import Member, Organization
 from taizhang.org.selectors import org_choices_for_user
 from taizhang.plans.links import LINKABLES
@@ -57,7 +58,7 @@ class TypeChoiceField(forms.ModelChoiceField):
 
 
 class TaskForm(StyledFormMixin, forms.ModelForm):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="责任单位")
+    org = OrgPickField(queryset=Organization.objects.none(), label="责任单位")
     lead_leader = MemberChoiceField(queryset=Member.objects.none(), label="牵头领导", required=False)
     required_type = TypeChoiceField(
         queryset=None,
@@ -186,14 +187,18 @@ class LinkForm(forms.Form):
 
 class StudyPlanForm(StyledFormMixin, forms.Form):
     level = forms.ChoiceField(label="层级", choices=StudyPlan.Level.choices)
-    org = OrgChoiceField(
+    org = OrgPickField(
         queryset=Organization.objects.none(),
         label="组织",
         required=False,
         help_text="党委或党支部（党小组）学习计划必选",
     )
     member = MemberChoiceField(
-        queryset=Member.objects.none(), label="党员", required=False, help_text="个人学习计划必选"
+        queryset=Member.objects.none(),
+        label="党员",
+        required=False,
+        help_text="个人学习计划必选",
+        widget=SearchPicker("member"),
     )
     title = forms.CharField(label="计划名称", max_length=200, required=False, help_text="留空自动生成")
     copy_committee = forms.BooleanField(
