@@ -32,7 +32,7 @@ from taizhang.campaigns.selectors import campaigns_visible_to  # noqa: E402
 from taizhang.core.access import Cap  # noqa: E402
 from taizhang.org.models import Member  # noqa: E402
 from taizhang.outreach.models import Demand, PracticalMatter, ResearchVisit  # noqa: E402
-from taizhang.plans.models import PlanTask, StudyPlan, StudyPlanItem  # noqa: E402
+from taizhang.plans.models import CampaignTemplate, PlanTask, StudyPlan, StudyPlanItem  # noqa: E402
 from taizhang.rectification.models import Institution, Measure, Problem  # noqa: E402
 from taizhang.study.models import SelfStudy, StudyActivity  # noqa: E402
 
@@ -49,6 +49,7 @@ def pages(user) -> list[tuple[str, str | None]]:  # noqa: ANN001
     member = first(Member, user, Cap.MANAGE)
     plan = first(StudyPlan, user)
     item = StudyPlanItem.objects.filter(plan_id=plan).values_list("pk", flat=True).first() if plan else None
+    template = CampaignTemplate.objects.order_by("id").values_list("pk", flat=True).first()
     target = User.objects.filter(is_superuser=False).exclude(pk=user.pk).order_by("id").first()
 
     def url(fmt: str, pk: int | None) -> str | None:
@@ -66,6 +67,7 @@ def pages(user) -> list[tuple[str, str | None]]:  # noqa: ANN001
         ("学习计划条目 编辑", url("/plans/study/items/{}/", item)),
         ("调研 新建", "/outreach/visits/new/"),
         ("调研 编辑", url("/outreach/visits/{}/edit/", first(ResearchVisit, user))),
+        ("调研课题 新建", "/outreach/topics/new/"),
         ("群众诉求 新建", "/outreach/demands/new/"),
         ("群众诉求 编辑", url("/outreach/demands/{}/edit/", first(Demand, user))),
         ("办实事 新建", "/outreach/matters/new/"),
@@ -81,8 +83,18 @@ def pages(user) -> list[tuple[str, str | None]]:  # noqa: ANN001
         ("党员 新建", "/org/members/new/"),
         ("党员 编辑", url("/org/members/{}/edit/", member)),
         ("账号(角色授予)", url("/accounts/users/{}/", target.pk if target else None)),
-        ("报告 列表(填充)", "/reports/summary/"),
+        ("总结报告(生成表单)", "/reports/summary/"),
+        ("报告模板", "/reports/summary/template/"),
+        ("填写自有文稿", "/reports/fill/"),
+        ("套用模板新建学习教育", url("/plans/templates/{}/", template)),
         ("导入", "/imports/"),
+        # The search pickers' endpoint (core:pick), one typical search per kind.
+        ("搜索 党员“王”", "/pick/member/?q=王"),
+        ("搜索 组织“支部”", "/pick/org/?q=支部"),
+        ("搜索 问题“学习”", f"/pick/problem/?q=学习&campaign={campaign.pk if campaign else ''}"),
+        ("搜索 措施“制度”", "/pick/measure/?q=制度"),
+        ("搜索 会议“学习”", "/pick/activity/?q=学习"),
+        ("搜索 调研“调研”", "/pick/visit/?q=调研"),
     ]
 
 

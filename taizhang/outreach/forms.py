@@ -69,8 +69,10 @@ def _campaign_field(user: Any) -> CampaignChoiceField:
 
 
 class TopicForm(StyledFormMixin, forms.ModelForm):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="组织")
-    leader = MemberChoiceField(queryset=Member.objects.none(), label="牵头领导", required=False)
+    org = OrgPickField(queryset=Organization.objects.none(), label="组织")
+    leader = MemberChoiceField(
+        queryset=Member.objects.none(), label="牵头领导", required=False, widget=SearchPicker("member")
+    )
 
     class Meta:
         model = ResearchTopic

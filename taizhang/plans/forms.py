@@ -313,7 +313,7 @@ class TemplateSaveForm(StyledFormMixin, forms.Form):
 class TemplateApplyForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label="名称", max_length=100)
     code = forms.SlugField(label="编码", max_length=32, help_text="如 dj2024，用于命令行和导入")
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="组织单位")
+    org = OrgPickField(queryset=Organization.objects.none(), label="组织单位", cap=Cap.MANAGE)
     start_date = forms.DateField(label="开始日期", widget=DATE)
     end_date = forms.DateField(
         label="结束日期", widget=DATE, required=False, help_text="留空时与原活动同样长度"

@@ -120,6 +120,9 @@ def test_validation_still_refuses_an_id_from_another_branch(world):
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "member" in errors and "选择" in errors["member"][0]
+    html = response.content.decode()
+    assert 'class="picker is-invalid"' in html  # so that the field's message is displayed
+    assert world.people_b[1].name not in html
 
 
 def test_an_edit_form_shows_the_chosen_rows(world):
@@ -158,6 +161,7 @@ FORM_PAGES = [
     ("plans:studyplan_create", {}),
     ("plans:task_create", {}),
     ("outreach:visit_create", {}),
+    ("outreach:topic_create", {}),
     ("outreach:demand_create", {}),
     ("outreach:matter_create", {}),
     ("rectification:problem_create", {}),
@@ -165,6 +169,7 @@ FORM_PAGES = [
     ("campaigns:detail", {"campaign": True}),
     ("org:member_create", {}),
     ("reports:report_list", {}),
+    ("reports:fill_start", {}),
 ]
 
 
