@@ -43,6 +43,9 @@
       chosen.replaceChildren(makeChip(picker, value, label));
       single.value = value;
       fire(single);
+      // A navigation form (which unit to show) goes there as soon as a unit is chosen.
+      var form = picker.closest("form[data-picker-autosubmit]");
+      if (form) { form.requestSubmit(); return; }
     }
     var search = picker.querySelector(".picker-search");
     search.value = "";

@@ -8,6 +8,8 @@ from taizhang.core.access import Cap
 from taizhang.core.forms import StyledFormMixin
 from taizhang.core.widgets import OrgSelectOrPicker
 from taizhang.lib.dates import today
+from taizhang.org.forms import OrgPickField
+from taizhang.org.models import Organization
 
 AS_OF_FUTURE = "统计日期不能晚于今天"
 AS_OF_BEFORE = "统计日期不能早于学习教育活动开始日期"
@@ -48,3 +50,14 @@ class TemplateForm(StyledFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "font-monospace small"}),
         max_length=50_000,
     )
+
+
+class TemplateUnitForm(StyledFormMixin, forms.Form):
+    """Which unit's report template to edit (a GET form that submits itself on change)."""
+
+    org = OrgPickField(queryset=Organization.objects.none(), label="单位", empty_label=None, cap=Cap.MANAGE)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = units
+        self.fields["org"].widget.attrs.update({"data-autosubmit": "", "aria-label": "单位"})

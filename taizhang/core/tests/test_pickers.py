@@ -170,6 +170,7 @@ FORM_PAGES = [
     ("org:member_create", {}),
     ("reports:report_list", {}),
     ("reports:fill_start", {}),
+    ("reports:report_template", {}),
 ]
 
 
