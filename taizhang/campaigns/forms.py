@@ -75,6 +75,7 @@ class SeatForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["member"].widget.params = {"org": campaign.org_id}  # the campaign's own units
         self.fields["member"].queryset = (
             Member.objects.in_subtree(campaign.org)
             .active()

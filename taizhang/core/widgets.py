@@ -92,27 +92,47 @@ class SearchPicker(forms.Widget):
         return context
 
 
-class OrgSelectOrPicker(forms.Select):
-    """A unit select in tree order while the user's units are few; a search picker beyond `limit`.
+class SelectOrPicker(forms.Select):
+    """A plain select while the field's choices are few; the search picker beyond `limit`.
 
-    A secretary sees their branch and its groups as a short select; a committee administrator over
-    2,000 units gets the search box instead of a 2,000-option list.
+    For fields whose choices are usually short but may grow: a campaign's leading group (a select),
+    or, for a campaign without one, every member in scope (a picker).
     """
 
-    limit = 200
+    kind = "member"
+    limit = 60
 
-    def __init__(self, attrs: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        attrs: dict[str, Any] | None = None,
+        *,
+        kind: str | None = None,
+        limit: int | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(attrs)
-        self.picker = SearchPicker("org", params=params)
+        if kind is not None:
+            self.kind = kind
+        if limit is not None:
+            self.limit = limit
+        self.picker = SearchPicker(self.kind, params=params)
 
-    def __deepcopy__(self, memo: dict) -> OrgSelectOrPicker:
+    def __deepcopy__(self, memo: dict) -> SelectOrPicker:
         obj = super().__deepcopy__(memo)
         obj.picker = copy.deepcopy(self.picker, memo)
         return obj
 
+    def id_for_label(self, id_: str) -> str:
+        return self.picker.id_for_label(id_) if self._large() else id_
+
     def _large(self) -> bool:
+        cached = getattr(self, "_large_cache", None)
         queryset = getattr(self.choices, "queryset", None)
-        return queryset is not None and queryset.count() > self.limit
+        if cached is not None and cached[0] is queryset:
+            return cached[1]
+        large = queryset is not None and queryset.count() > self.limit
+        self._large_cache = (queryset, large)
+        return large
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         if self._large():
@@ -126,3 +146,17 @@ class OrgSelectOrPicker(forms.Select):
     def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
         context = self.get_context(name, value, attrs)
         return self._render(context["widget"]["template_name"], context, renderer)
+
+
+class OrgSelectOrPicker(SelectOrPicker):
+    """A unit select in tree order while the user's units are few; a search picker beyond `limit`.
+
+    A secretary sees their branch and its groups as a short select; a committee administrator over
+    2,000 units gets the search box instead of a 2,000-option list.
+    """
+
+    kind = "org"
+    limit = 200
+
+    def __init__(self, attrs: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, params=params)

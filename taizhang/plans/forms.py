@@ -13,7 +13,7 @@ from taizhang.campaigns.models import Campaign, Phase
 from taizhang.core.access import Cap, scope_for
 from taizhang.core.forms import StyledFormMixin
 from taizhang.core.lights import Light
-from taizhang.core.widgets import SearchPicker
+from taizhang.core.widgets import SearchPicker, SelectOrPicker
 from taizhang.org.forms import OrgChoiceField, OrgPickField
 from taizhang.org.models import Member, Organization
 from taizhang.org.selectors import org_choices_for_user
@@ -59,7 +59,10 @@ class TypeChoiceField(forms.ModelChoiceField):
 
 class TaskForm(StyledFormMixin, forms.ModelForm):
     org = OrgPickField(queryset=Organization.objects.none(), label="责任单位")
-    lead_leader = MemberChoiceField(queryset=Member.objects.none(), label="牵头领导", required=False)
+    # The campaign's leading group as a select; without one, members with a post: a picker if many.
+    lead_leader = MemberChoiceField(
+        queryset=Member.objects.none(), label="牵头领导", required=False, widget=SelectOrPicker()
+    )
     required_type = TypeChoiceField(
         queryset=None,
         label="对应活动类型",
@@ -99,6 +102,7 @@ class TaskForm(StyledFormMixin, forms.ModelForm):
         self.fields["org"].queryset = org_choices_for_user(user=user, cap=Cap.RECORD).filter(
             path__startswith=campaign.org.path
         )
+        self.fields["org"].widget.picker.params = {"cap": Cap.RECORD, "under": campaign.org_id}
         leaders = leader_choices(campaign=campaign)
         if self.instance.pk and self.instance.lead_leader_id:
             leaders = Member.objects.filter(
@@ -217,6 +221,7 @@ class StudyPlanForm(StyledFormMixin, forms.Form):
         self.fields["org"].queryset = org_choices_for_user(user=user, cap=Cap.RECORD).filter(
             path__startswith=campaign.org.path
         )
+        self.fields["org"].widget.picker.params = {"cap": Cap.RECORD, "under": campaign.org_id}
         scope = scope_for(user)
         members = Member.objects.none()
         paths = scope.paths(Cap.RECORD)

@@ -11,7 +11,7 @@ from taizhang.campaigns.models import CampaignRole
 from taizhang.core.access import Cap
 from taizhang.core.forms import StyledFormMixin
 from taizhang.core.lights import Light
-from taizhang.core.widgets import SearchPicker
+from taizhang.core.widgets import SearchPicker, SelectOrPicker
 from taizhang.org.forms import OrgChoiceField, OrgPickField
 from taizhang.org.models import Member, Organization
 from taizhang.org.selectors import org_choices_for_user
@@ -80,8 +80,9 @@ def leader_queryset(*, user: Any, campaign: Any, current: Member | None = None) 
 
 class ProblemForm(StyledFormMixin, forms.ModelForm):
     org = OrgPickField(queryset=Organization.objects.none(), label="所属组织")
+    # The campaign's leading group as a select; without one, every member in scope: a picker.
     responsible_leader = LeaderChoiceField(
-        queryset=Member.objects.none(), label="责任领导", required=False, widget=SearchPicker("member")
+        queryset=Member.objects.none(), label="责任领导", required=False, widget=SelectOrPicker()
     )
     activity = ActivityChoiceField(
         queryset=None, label="发现于会议", required=False, widget=SearchPicker("activity")

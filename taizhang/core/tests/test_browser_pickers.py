@@ -9,9 +9,12 @@ from taizhang.core.tests.factories import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_secretary_picks_the_responsible_leader_of_a_problem_by_name(world, page, login):
+def test_a_secretary_picks_the_responsible_leader_of_a_problem_by_name(world, page, login, monkeypatch):
+    from taizhang.core.widgets import SelectOrPicker
     from taizhang.rectification.models import Problem
 
+    # No leading group: every member in scope may be chosen; past the limit that is a search picker.
+    monkeypatch.setattr(SelectOrPicker, "limit", 3)
     leader = world.people_a[4]
     login(page, "t_sec_a", PASSWORD)
     page.goto(f"/rectification/problems/new/?campaign={world.campaign.pk}")

@@ -125,8 +125,11 @@ def test_validation_still_refuses_an_id_from_another_branch(world):
     assert world.people_b[1].name not in html
 
 
-def test_an_edit_form_shows_the_chosen_rows(world):
+def test_an_edit_form_shows_the_chosen_rows(world, monkeypatch):
+    from taizhang.core.widgets import SelectOrPicker
     from taizhang.rectification.tests.conftest import make_problem
+
+    monkeypatch.setattr(SelectOrPicker, "limit", 3)  # no leading group, more members than that
 
     leader = world.people_a[3]
     problem = make_problem(world, responsible_leader=leader)
@@ -137,6 +140,21 @@ def test_an_edit_form_shows_the_chosen_rows(world):
     )
     assert f'name="responsible_leader" id="id_responsible_leader" value="{leader.pk}"' in body
     assert leader.name in body
+
+
+def test_without_a_leading_group_the_leader_select_becomes_a_picker_past_the_limit(world, monkeypatch):
+    from taizhang.campaigns.models import CampaignRole
+    from taizhang.core.widgets import SelectOrPicker
+
+    url = reverse("rectification:problem_create") + f"?campaign={world.campaign.pk}"
+    monkeypatch.setattr(SelectOrPicker, "limit", 3)
+    body = _client(world.secretary_a).get(url).content.decode()
+    assert '<select name="responsible_leader"' not in body
+    assert 'name="responsible_leader" id="id_responsible_leader"' in body  # the picker's hidden input
+    CampaignRole.objects.create(campaign=world.campaign, member=world.people_b[0], role="group_leader")
+    body = _client(world.secretary_a).get(url).content.decode()
+    select = body[body.index('<select name="responsible_leader"') :]
+    assert world.people_b[0].name in select[: select.index("</select>")]  # the leading group, any unit
 
 
 def test_a_unit_select_becomes_a_picker_past_the_limit(world, monkeypatch):
@@ -211,6 +229,10 @@ def test_form_pages_do_not_grow_with_the_data(world, name, django_assert_max_num
     kwargs = dict(FORM_PAGES)[name]
     url = reverse(name, args=[world.campaign.pk]) if kwargs.get("campaign") else reverse(name)
     url += f"?campaign={world.campaign.pk}"
+    from taizhang.campaigns.models import CampaignRole
+
+    for i, role in enumerate(CampaignRole.LEADING_GROUP):  # the leaders' select lists only these
+        CampaignRole.objects.create(campaign=world.campaign, member=world.people_a[i], role=role)
     client = _client(world.admin)
     _grow(world, 2)
     client.get(url)  # warm the per-process caches (activity types, settings)
