@@ -40,6 +40,7 @@
       }
     } else {
       var single = picker.querySelector(":scope > input[type=hidden]");
+      picker.previous = { value: single.value, chips: Array.from(chosen.children) };
       chosen.replaceChildren(makeChip(picker, value, label));
       single.value = value;
       fire(single);
@@ -72,6 +73,17 @@
         fire(single);
       }
     }
+  });
+
+  // A page script that refuses a change (e.g. the attendance sheet asking before dropping edits)
+  // sends "picker:revert" to the hidden input: the previous choice comes back, without a change event.
+  document.addEventListener("picker:revert", function (event) {
+    var picker = event.target.closest && event.target.closest("[data-picker]");
+    if (!picker || !picker.previous) { return; }
+    picker.querySelector(":scope > input[type=hidden]").value = picker.previous.value;
+    picker.querySelector(".picker-chosen").replaceChildren.apply(
+      picker.querySelector(".picker-chosen"), picker.previous.chips);
+    picker.previous = null;
   });
 
   // Enter in a search box picks the first match instead of submitting the whole form.

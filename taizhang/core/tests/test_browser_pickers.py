@@ -47,3 +47,34 @@ def test_a_secretary_picks_the_responsible_leader_of_a_problem_by_name(world, pa
     page.wait_for_url(f"**/rectification/problems/{problem.pk}/")
     problem.refresh_from_db()
     assert problem.responsible_leader is None
+
+
+def test_an_administrator_of_many_units_picks_the_unit_of_an_activity_and_gets_its_roster(
+    world, page, login, monkeypatch
+):
+    """Past OrgSelectOrPicker.limit units the activity's unit is a search picker; choosing a unit
+    reloads the attendance sheet, and refusing to drop edits puts the previous unit back."""
+    from playwright.sync_api import expect
+
+    from taizhang.core.widgets import OrgSelectOrPicker
+
+    monkeypatch.setattr(OrgSelectOrPicker, "limit", 2)
+    login(page, "t_admin", PASSWORD)
+    page.goto("/study/new/")
+    expect(page.locator(".sheet-row")).to_have_count(10)  # the committee: everyone
+    page.fill("#id_org_q", "乙支部")
+    page.click(f"[data-picker-value='{world.branch_b.pk}']")
+    expect(page.locator(".sheet-row")).to_have_count(4)
+    page.click(f"label[for=absent_{world.people_b[1].pk}]")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.fill("#id_org_q", "甲支部")
+    page.click(f"[data-picker-value='{world.branch_a.pk}']")
+    assert page.input_value("#id_org") == str(world.branch_b.pk)  # kept: the change was refused
+    assert "乙支部" in page.locator(".picker-chip").first.inner_text()
+    assert page.locator(".sheet-row").count() == 4
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.fill("#id_org_q", "甲支部")
+    page.click(f"[data-picker-value='{world.branch_a.pk}']")
+    expect(page.locator(".sheet-row")).to_have_count(6)
