@@ -71,6 +71,14 @@ def _members(user: Any, params: dict[str, str]) -> QuerySet:
     return qs.order_by("name", "id")
 
 
+def _member_search(q: str) -> Q:
+    """Every word must match the name or the unit: "王 第3党支部" finds the Wangs of that branch."""
+    found = Q()
+    for word in q.split():
+        found &= Q(name__icontains=word) | Q(org__name__icontains=word) | Q(org__short_name__icontains=word)
+    return found
+
+
 def _member_label(member: Any) -> str:
     post = f"，{member.post}" if member.post else ""
     return f"{member.name}（{member.org.short_name or member.org.name}{post}）"
@@ -126,9 +134,9 @@ KINDS: dict[str, PickerKind] = {
     "member": PickerKind(
         Cap.VIEW_INTERNAL,
         _members,
-        lambda q: Q(name__icontains=q),
+        _member_search,
         _member_label,
-        "输入姓名搜索党员",
+        "输入姓名（可加单位）搜索党员",
         ("org",),
     ),
     "org": PickerKind(

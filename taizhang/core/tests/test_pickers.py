@@ -53,6 +53,14 @@ def test_an_outsider_gets_no_names_from_other_branches(world):
     assert not any(p.name in body for p in world.people_b)
 
 
+def test_members_are_found_by_name_and_unit_words(world):
+    body = _client(world.secretary_a).get(_pick("member", q="甲 第一小组")).content.decode()
+    in_group = [p.name for p in world.people_a if p.org_id == world.group_a.pk]
+    elsewhere = [p.name for p in world.people_a if p.org_id != world.group_a.pk]
+    assert in_group and all(n in body for n in in_group)
+    assert not any(n in body for n in elsewhere)
+
+
 def test_a_user_without_any_role_is_refused(world):
     assert _client(world.nobody).get(_pick("member", q="甲")).status_code == 403
 
