@@ -64,7 +64,7 @@ def _campaign(qs: QuerySet, params: dict[str, str], user: Any, field: str = "cam
 def _members(user: Any, params: dict[str, str]) -> QuerySet:
     from taizhang.org.models import Member
 
-    qs = Member.objects.within(user, Cap.VIEW_INTERNAL).filter(is_active=True).select_related("org")
+    qs = Member.objects.within(user, Cap.VIEW_INTERNAL).filter(is_active=True).select_related("org__parent")
     org = _scoped_org(user, params.get("org"), Cap.VIEW_INTERNAL)  # visit participants: one subtree
     if org is not None:
         qs = qs.in_subtree(org)
@@ -72,16 +72,27 @@ def _members(user: Any, params: dict[str, str]) -> QuerySet:
 
 
 def _member_search(q: str) -> Q:
-    """Every word must match the name or the unit: "王 第3党支部" finds the Wangs of that branch."""
+    """Every word must match the name, the unit or the unit above it: "王 第3党支部" finds the Wangs of
+    that branch, its groups included."""
     found = Q()
     for word in q.split():
-        found &= Q(name__icontains=word) | Q(org__name__icontains=word) | Q(org__short_name__icontains=word)
+        found &= (
+            Q(name__icontains=word)
+            | Q(org__name__icontains=word)
+            | Q(org__short_name__icontains=word)
+            | Q(org__parent__name__icontains=word)
+        )
     return found
 
 
 def _member_label(member: Any) -> str:
+    """Name (unit, post); a group is named with its branch, since "1小组" exists in every branch."""
+    org = member.org
+    unit = org.short_name or org.name
+    if org.kind == "group" and org.parent is not None:
+        unit = f"{org.parent.short_name or org.parent.name}{unit}"
     post = f"，{member.post}" if member.post else ""
-    return f"{member.name}（{member.org.short_name or member.org.name}{post}）"
+    return f"{member.name}（{unit}{post}）"
 
 
 def _orgs(user: Any, params: dict[str, str]) -> QuerySet:
@@ -137,7 +148,7 @@ KINDS: dict[str, PickerKind] = {
         _member_search,
         _member_label,
         "输入姓名（可加单位）搜索党员",
-        ("org",),
+        ("org__parent",),
     ),
     "org": PickerKind(
         Cap.RECORD,
