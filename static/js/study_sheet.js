@@ -128,6 +128,8 @@
       var edited = rowsBox.querySelector(".is-absent, .is-speaking, .is-invited");
       if (edited && !window.confirm("更换组织会按新组织重新生成参加人员名单，当前名单上的修改将丢失。确定吗？")) {
         orgSelect.value = lastOrg;
+        // A unit search picker (many units) puts its previous choice back too.
+        orgSelect.dispatchEvent(new CustomEvent("picker:revert", { bubbles: true }));
         return;
       }
       lastOrg = orgSelect.value;

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from taizhang.accounts.models import RoleAssignment
 from taizhang.core.access import Cap
 from taizhang.core.forms import StyledFormMixin
-from taizhang.org.forms import OrgChoiceField
+from taizhang.org.forms import OrgPickField
 from taizhang.org.models import Organization
 from taizhang.org.selectors import org_choices_for_user
 
@@ -37,7 +37,7 @@ class AccountCreateForm(StyledFormMixin, forms.Form):
 
 
 class RoleGrantForm(StyledFormMixin, forms.Form):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="组织")
+    org = OrgPickField(queryset=Organization.objects.none(), label="组织", cap=Cap.MANAGE)
     role = forms.ChoiceField(label="角色", choices=RoleAssignment.Role.choices)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -7,7 +7,8 @@ from django import forms
 from taizhang.campaigns.models import Campaign, CampaignRole
 from taizhang.core.access import Cap
 from taizhang.core.forms import StyledFormMixin
-from taizhang.org.forms import OrgChoiceField
+from taizhang.core.widgets import SearchPicker
+from taizhang.org.forms import OrgPickField
 from taizhang.org.models import Member, Organization
 from taizhang.org.selectors import org_choices_for_user
 
@@ -15,7 +16,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CampaignForm(StyledFormMixin, forms.ModelForm):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="组织单位")
+    org = OrgPickField(queryset=Organization.objects.none(), label="组织单位", cap=Cap.MANAGE)
 
     class Meta:
         model = Campaign
@@ -68,12 +69,13 @@ class MemberChoiceField(forms.ModelChoiceField):
 
 
 class SeatForm(StyledFormMixin, forms.Form):
-    member = MemberChoiceField(queryset=Member.objects.none(), label="人员")
+    member = MemberChoiceField(queryset=Member.objects.none(), label="人员", widget=SearchPicker("member"))
     role = forms.ChoiceField(label="职务", choices=CampaignRole.Role.choices)
     title = forms.CharField(label="备注", required=False, max_length=100)
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["member"].widget.params = {"org": campaign.org_id}  # the campaign's own units
         self.fields["member"].queryset = (
             Member.objects.in_subtree(campaign.org)
             .active()

@@ -11,4 +11,5 @@ urlpatterns = [
     path("files/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("healthz/", views.healthz, name="healthz"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("pick/<slug:kind>/", views.pick, name="pick"),
 ]

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from taizhang.core import auditlog
-from taizhang.core.access import Cap, deny, get_object_in_scope, scope_for
+from taizhang.core import auditlog, pickers
+from taizhang.core.access import Cap, deny, get_object_in_scope, require_any, scope_for
 from taizhang.core.audit import audit
 from taizhang.core.forms import AuditFilterForm
 from taizhang.core.models import Attachment
@@ -144,3 +144,17 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         return response
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_list.html", {"form": form, "page": page})
+
+
+@require_GET
+def pick(request: HttpRequest, kind: str) -> HttpResponse:
+    """htmx: at most PICK_LIMIT matches for a search picker, only from the user's scope."""
+    spec = pickers.KINDS.get(kind)
+    if spec is None:
+        raise Http404("没有这种选择器")
+    require_any(request.user, spec.cap)
+    q = request.GET.get("q", "")
+    results, more = pickers.pick(user=request.user, kind=kind, q=q, params=request.GET.dict())
+    return render(
+        request, "core/widgets/picker_results.html", {"results": results, "more": more, "q": q.strip()}
+    )

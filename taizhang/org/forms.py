@@ -9,6 +9,7 @@ from django import forms
 from taizhang.core.access import Cap
 from taizhang.core.crypto import digest
 from taizhang.core.forms import StyledFormMixin
+from taizhang.core.widgets import OrgSelectOrPicker
 from taizhang.lib import idcard, phone
 from taizhang.org.models import Member, Organization
 from taizhang.org.selectors import indent_label, org_choices_for_user, tree_sorted
@@ -36,8 +37,18 @@ class OrgChoiceField(forms.ModelChoiceField):
         return indent_label(obj)
 
 
+class OrgPickField(OrgChoiceField):
+    """The unit field of create/edit forms: a tree select for a few units, a search picker for many."""
+
+    def __init__(self, *args: Any, cap: str = Cap.RECORD, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", OrgSelectOrPicker(params={"cap": cap}))
+        super().__init__(*args, **kwargs)
+
+
 class OrganizationForm(StyledFormMixin, forms.ModelForm):
-    parent = OrgChoiceField(queryset=Organization.objects.none(), label="上级组织", required=False)
+    parent = OrgPickField(
+        queryset=Organization.objects.none(), label="上级组织", required=False, cap=Cap.MANAGE
+    )
 
     class Meta:
         model = Organization
@@ -55,7 +66,7 @@ class OrganizationForm(StyledFormMixin, forms.ModelForm):
 
 
 class MemberForm(StyledFormMixin, forms.ModelForm):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="所在组织")
+    org = OrgPickField(queryset=Organization.objects.none(), label="所在组织", cap=Cap.MANAGE)
 
     class Meta:
         model = Member

@@ -6,18 +6,18 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.urls import reverse
 
 from taizhang.campaigns.forms import MemberChoiceField
 from taizhang.campaigns.selectors import campaigns_visible_to
 from taizhang.core.access import Cap
 from taizhang.core.forms import StyledFormMixin
+from taizhang.core.widgets import SearchPicker
 from taizhang.lib import phone
 from taizhang.lib.dates import today
 from taizhang.lib.text import squeeze
-from taizhang.org.forms import OrgChoiceField
+from taizhang.org.forms import OrgChoiceField, OrgPickField
 from taizhang.org.models import Member, Organization
-from taizhang.org.selectors import org_choices_for_user, tree_sorted
+from taizhang.org.selectors import org_choices_for_user
 from taizhang.outreach.models import Demand, PracticalMatter, ResearchTopic, ResearchVisit
 from taizhang.outreach.selectors import ALL, NONE, participant_choices, topic_choices
 
@@ -69,8 +69,10 @@ def _campaign_field(user: Any) -> CampaignChoiceField:
 
 
 class TopicForm(StyledFormMixin, forms.ModelForm):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="组织")
-    leader = MemberChoiceField(queryset=Member.objects.none(), label="牵头领导", required=False)
+    org = OrgPickField(queryset=Organization.objects.none(), label="组织")
+    leader = MemberChoiceField(
+        queryset=Member.objects.none(), label="牵头领导", required=False, widget=SearchPicker("member")
+    )
 
     class Meta:
         model = ResearchTopic
@@ -105,14 +107,14 @@ class ParticipantsField(forms.ModelMultipleChoiceField):
 
 class VisitForm(StyledFormMixin, forms.ModelForm):
     """The visit itself; its findings come in FindingFormSet. Participants are the members of the
-    chosen unit's subtree (the list is refreshed by htmx when the unit changes)."""
+    chosen unit's subtree, found with a search picker that sends the chosen unit along."""
 
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="组织")
+    org = OrgPickField(queryset=Organization.objects.none(), label="组织")
     participants = ParticipantsField(
         queryset=Member.objects.none(),
         label="参加人员",
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=SearchPicker("member", multiple=True, include="#id_org"),
         error_messages={"invalid_choice": PARTICIPANT_INVALID},
     )
 
@@ -143,14 +145,6 @@ class VisitForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         orgs = org_choices_for_user(user=user, cap=Cap.RECORD)
         self.fields["org"].queryset = orgs
-        # Choosing another unit reloads the participant checkboxes (its subtree's members).
-        self.fields["org"].widget.attrs.update(
-            {
-                "hx-get": reverse("outreach:visit_participants"),
-                "hx-target": "#participants-box",
-                "hx-swap": "outerHTML",
-            }
-        )
         self.fields["topic"].queryset = topic_choices(user=user)
         self.fields["topic"].empty_label = "（不属于某个课题）"
         self.selected_org = self._selected_org(orgs)
@@ -168,14 +162,6 @@ class VisitForm(StyledFormMixin, forms.ModelForm):
 
     def clean_subject(self) -> str:
         return self.cleaned_data["subject"].strip()
-
-    def participant_groups(self) -> list[tuple[Organization, list[Any]]]:
-        """The participant checkboxes grouped by unit, units in tree order (for display only)."""
-        groups: dict[int, tuple[Organization, list[Any]]] = {}
-        for choice in self["participants"]:
-            member = choice.data["value"].instance
-            groups.setdefault(member.org_id, (member.org, []))[1].append(choice)
-        return [groups[org.pk] for org in tree_sorted([org for org, _ in groups.values()])]
 
 
 class FindingForm(StyledFormMixin, forms.Form):
@@ -216,10 +202,12 @@ class FindingToProblemForm(StyledFormMixin, forms.Form):
 
     description = forms.CharField(label="问题描述", widget=forms.Textarea(attrs={"rows": 3}))
     category = forms.ChoiceField(label="问题类别")
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="所属组织")
+    org = OrgPickField(queryset=Organization.objects.none(), label="所属组织")
     rectification_type = forms.ChoiceField(label="整改类型")
     deadline = forms.DateField(label="整改时限", widget=DATE)
-    responsible_leader = MemberChoiceField(queryset=Member.objects.none(), label="责任领导", required=False)
+    responsible_leader = MemberChoiceField(
+        queryset=Member.objects.none(), label="责任领导", required=False, widget=SearchPicker("member")
+    )
     responsible_person = forms.CharField(label="责任人", max_length=50, required=False)
 
     def __init__(self, *args: Any, user: Any, finding: Any, **kwargs: Any) -> None:
@@ -251,7 +239,7 @@ class FindingToProblemForm(StyledFormMixin, forms.Form):
 class MatterForm(StyledFormMixin, forms.ModelForm):
     """A practical matter's description (not its status: that moves by progress / complete / reopen)."""
 
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="责任单位")
+    org = OrgPickField(queryset=Organization.objects.none(), label="责任单位")
 
     class Meta:
         model = PracticalMatter
@@ -346,7 +334,7 @@ class ReasonForm(StyledFormMixin, forms.Form):
 
 
 class DemandForm(StyledFormMixin, forms.ModelForm):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="承办组织")
+    org = OrgPickField(queryset=Organization.objects.none(), label="承办组织")
 
     class Meta:
         model = Demand

@@ -16,7 +16,6 @@ urlpatterns = [
     # /outreach/visits/ — research visits (调研 / 四下基层) and their findings
     path("visits/", views.visit_list, name="visit_list"),
     path("visits/new/", views.visit_create, name="visit_create"),
-    path("visits/participants/", views.visit_participants, name="visit_participants"),
     path("visits/<int:pk>/", views.visit_detail, name="visit_detail"),
     path("visits/<int:pk>/edit/", views.visit_edit, name="visit_edit"),
     path("visits/<int:pk>/delete/", views.visit_delete, name="visit_delete"),

@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from taizhang.campaigns.selectors import campaign_for_request
 from taizhang.core.access import Cap, require, require_any, scope_for
@@ -237,14 +237,6 @@ def visit_create(request: HttpRequest) -> HttpResponse:
 def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_rw_visit_for_user(request.user, pk)
     return _visit_form(request, visit, f"编辑调研：{visit.subject}")
-
-
-@require_GET
-def visit_participants(request: HttpRequest) -> HttpResponse:
-    """htmx: the participant checkboxes for the unit chosen on the visit form."""
-    require_any(request.user, Cap.RECORD)
-    form = forms.VisitForm(initial={"org": request.GET.get("org")}, user=request.user)
-    return render(request, "outreach/visit_participants.html", {"form": form})
 
 
 @require_POST

@@ -13,7 +13,8 @@ from taizhang.campaigns.models import Campaign, Phase
 from taizhang.core.access import Cap, scope_for
 from taizhang.core.forms import StyledFormMixin
 from taizhang.core.lights import Light
-from taizhang.org.forms import OrgChoiceField
+from taizhang.core.widgets import SearchPicker, SelectOrPicker
+from taizhang.org.forms import OrgChoiceField, OrgPickField
 from taizhang.org.models import Member, Organization
 from taizhang.org.selectors import org_choices_for_user
 from taizhang.plans.links import LINKABLES
@@ -57,8 +58,11 @@ class TypeChoiceField(forms.ModelChoiceField):
 
 
 class TaskForm(StyledFormMixin, forms.ModelForm):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="责任单位")
-    lead_leader = MemberChoiceField(queryset=Member.objects.none(), label="牵头领导", required=False)
+    org = OrgPickField(queryset=Organization.objects.none(), label="责任单位")
+    # The campaign's leading group as a select; without one, members with a post: a picker if many.
+    lead_leader = MemberChoiceField(
+        queryset=Member.objects.none(), label="牵头领导", required=False, widget=SelectOrPicker()
+    )
     required_type = TypeChoiceField(
         queryset=None,
         label="对应活动类型",
@@ -98,6 +102,7 @@ class TaskForm(StyledFormMixin, forms.ModelForm):
         self.fields["org"].queryset = org_choices_for_user(user=user, cap=Cap.RECORD).filter(
             path__startswith=campaign.org.path
         )
+        self.fields["org"].widget.picker.params = {"cap": Cap.RECORD, "under": campaign.org_id}
         leaders = leader_choices(campaign=campaign)
         if self.instance.pk and self.instance.lead_leader_id:
             leaders = Member.objects.filter(
@@ -186,14 +191,18 @@ class LinkForm(forms.Form):
 
 class StudyPlanForm(StyledFormMixin, forms.Form):
     level = forms.ChoiceField(label="层级", choices=StudyPlan.Level.choices)
-    org = OrgChoiceField(
+    org = OrgPickField(
         queryset=Organization.objects.none(),
         label="组织",
         required=False,
         help_text="党委或党支部（党小组）学习计划必选",
     )
     member = MemberChoiceField(
-        queryset=Member.objects.none(), label="党员", required=False, help_text="个人学习计划必选"
+        queryset=Member.objects.none(),
+        label="党员",
+        required=False,
+        help_text="个人学习计划必选",
+        widget=SearchPicker("member"),
     )
     title = forms.CharField(label="计划名称", max_length=200, required=False, help_text="留空自动生成")
     copy_committee = forms.BooleanField(
@@ -212,6 +221,7 @@ class StudyPlanForm(StyledFormMixin, forms.Form):
         self.fields["org"].queryset = org_choices_for_user(user=user, cap=Cap.RECORD).filter(
             path__startswith=campaign.org.path
         )
+        self.fields["org"].widget.picker.params = {"cap": Cap.RECORD, "under": campaign.org_id}
         scope = scope_for(user)
         members = Member.objects.none()
         paths = scope.paths(Cap.RECORD)
@@ -308,7 +318,7 @@ class TemplateSaveForm(StyledFormMixin, forms.Form):
 class TemplateApplyForm(StyledFormMixin, forms.Form):
     name = forms.CharField(label="名称", max_length=100)
     code = forms.SlugField(label="编码", max_length=32, help_text="如 dj2024，用于命令行和导入")
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="组织单位")
+    org = OrgPickField(queryset=Organization.objects.none(), label="组织单位", cap=Cap.MANAGE)
     start_date = forms.DateField(label="开始日期", widget=DATE)
     end_date = forms.DateField(
         label="结束日期", widget=DATE, required=False, help_text="留空时与原活动同样长度"

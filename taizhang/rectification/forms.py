@@ -11,7 +11,8 @@ from taizhang.campaigns.models import CampaignRole
 from taizhang.core.access import Cap
 from taizhang.core.forms import StyledFormMixin
 from taizhang.core.lights import Light
-from taizhang.org.forms import OrgChoiceField
+from taizhang.core.widgets import SearchPicker, SelectOrPicker
+from taizhang.org.forms import OrgChoiceField, OrgPickField
 from taizhang.org.models import Member, Organization
 from taizhang.org.selectors import org_choices_for_user
 from taizhang.rectification.models import Institution, Measure, Problem
@@ -78,10 +79,15 @@ def leader_queryset(*, user: Any, campaign: Any, current: Member | None = None) 
 
 
 class ProblemForm(StyledFormMixin, forms.ModelForm):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="所属组织")
-    responsible_leader = LeaderChoiceField(queryset=Member.objects.none(), label="责任领导", required=False)
-    activity = ActivityChoiceField(queryset=None, label="发现于会议", required=False)
-    visit = VisitChoiceField(queryset=None, label="发现于调研", required=False)
+    org = OrgPickField(queryset=Organization.objects.none(), label="所属组织")
+    # The campaign's leading group as a select; without one, every member in scope: a picker.
+    responsible_leader = LeaderChoiceField(
+        queryset=Member.objects.none(), label="责任领导", required=False, widget=SelectOrPicker()
+    )
+    activity = ActivityChoiceField(
+        queryset=None, label="发现于会议", required=False, widget=SearchPicker("activity")
+    )
+    visit = VisitChoiceField(queryset=None, label="发现于调研", required=False, widget=SearchPicker("visit"))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
@@ -130,6 +136,9 @@ class ProblemForm(StyledFormMixin, forms.ModelForm):
             activities = activities.filter(campaign=campaign)
             visits = visits.filter(campaign=campaign)
         self.fields["activity"].queryset = activities.order_by("-date", "-id")
+        if campaign is not None:
+            for name in ("activity", "visit"):
+                self.fields[name].widget.params = {"campaign": campaign.pk}
         self.fields["visit"].queryset = visits.order_by("-date", "-id")
         self.fields["activity"].help_text = "在哪次会议（专题研讨、组织生活会等）中查摆出的"
         self.fields["visit"].help_text = "在哪次调研走访中发现的"
@@ -300,18 +309,18 @@ class MeasureMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class InstitutionForm(StyledFormMixin, forms.ModelForm):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="制定单位")
+    org = OrgPickField(queryset=Organization.objects.none(), label="制定单位")
     problems = ProblemMultipleChoiceField(
         queryset=Problem.objects.none(),
         label="针对的问题",
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=SearchPicker("problem", multiple=True),
     )
     measures = MeasureMultipleChoiceField(
         queryset=Measure.objects.none(),
         label="落实的整改措施",
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=SearchPicker("measure", multiple=True),
     )
     files = MultipleFileField(label="制度文件", help_text=FILES_HELP)
 
@@ -332,7 +341,9 @@ class InstitutionForm(StyledFormMixin, forms.ModelForm):
             measures = measures.filter(problem__campaign=campaign)
         self.fields["problems"].queryset = problems.order_by("code", "id")
         self.fields["measures"].queryset = measures.order_by("problem__code", "order", "id")
-        self.fields["problems"].help_text = "按住 Ctrl（手机上直接点选）可选多个"
+        if campaign is not None:
+            for name in ("problems", "measures"):
+                self.fields[name].widget.params = {"campaign": campaign.pk}
 
     def clean_name(self) -> str:
         return self.cleaned_data["name"].strip()

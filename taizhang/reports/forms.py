@@ -4,15 +4,21 @@ from typing import Any
 
 from django import forms
 
+from taizhang.core.access import Cap
 from taizhang.core.forms import StyledFormMixin
+from taizhang.core.widgets import OrgSelectOrPicker
 from taizhang.lib.dates import today
+from taizhang.org.forms import OrgPickField
+from taizhang.org.models import Organization
 
 AS_OF_FUTURE = "统计日期不能晚于今天"
 AS_OF_BEFORE = "统计日期不能早于学习教育活动开始日期"
 
 
 class GenerateForm(StyledFormMixin, forms.Form):
-    org = forms.ModelChoiceField(label="报告范围", queryset=None, empty_label=None)
+    org = forms.ModelChoiceField(
+        label="报告范围", queryset=None, empty_label=None, widget=OrgSelectOrPicker()
+    )
     as_of = forms.DateField(
         label="统计日期",
         required=False,
@@ -24,6 +30,7 @@ class GenerateForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
         self.fields["org"].queryset = units
+        self.fields["org"].widget.picker.params = {"cap": Cap.VIEW_INTERNAL, "under": campaign.org_id}
         self.fields["org"].label_from_instance = lambda org: (
             "\u3000" * max(org.depth - campaign.org.depth, 0) + org.name
         )
@@ -43,3 +50,14 @@ class TemplateForm(StyledFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "font-monospace small"}),
         max_length=50_000,
     )
+
+
+class TemplateUnitForm(StyledFormMixin, forms.Form):
+    """Which unit's report template to edit (a GET form that submits itself on change)."""
+
+    org = OrgPickField(queryset=Organization.objects.none(), label="单位", empty_label=None, cap=Cap.MANAGE)
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = units
+        self.fields["org"].widget.attrs.update({"data-autosubmit": "", "aria-label": "单位"})

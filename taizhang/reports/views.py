@@ -21,7 +21,7 @@ from taizhang.core.access import Cap, get_object_in_scope, require, require_any,
 from taizhang.core.audit import audit
 from taizhang.org.models import Organization
 from taizhang.reports import metrics, selectors, services
-from taizhang.reports.forms import GenerateForm, TemplateForm
+from taizhang.reports.forms import GenerateForm, TemplateForm, TemplateUnitForm
 from taizhang.reports.ledgers import KINDS, ledger_filename, ledger_write
 from taizhang.reports.models import Report
 from taizhang.reports.report_text import ReportTextError
@@ -357,9 +357,10 @@ def report_template(request: HttpRequest) -> HttpResponse:
             "form": form,
             "catalog": metrics.catalog_rows(),
             "default_text": default_template_text(),
-            "units": Organization.objects.within(request.user, Cap.MANAGE)
-            .exclude(kind="group")
-            .order_by("path"),
+            "unit_form": TemplateUnitForm(
+                initial={"org": org.pk},
+                units=Organization.objects.within(request.user, Cap.MANAGE).exclude(kind="group"),
+            ),
         },
     )
 

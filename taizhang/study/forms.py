@@ -23,7 +23,8 @@ from taizhang.campaigns.models import Campaign
 from taizhang.campaigns.selectors import campaigns_visible_to
 from taizhang.core.access import Cap
 from taizhang.core.forms import StyledFormMixin
-from taizhang.org.forms import OrgChoiceField
+from taizhang.core.widgets import SearchPicker
+from taizhang.org.forms import OrgChoiceField, OrgPickField
 from taizhang.org.models import Member, Organization
 from taizhang.org.selectors import org_choices_for_user
 from taizhang.study.models import ActivityType, Attendance, Material, SelfStudy, StudyActivity
@@ -96,7 +97,7 @@ class CampaignChoiceField(forms.ModelChoiceField):
 
 
 class ActivityForm(StyledFormMixin, forms.ModelForm):
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="组织")
+    org = OrgPickField(queryset=Organization.objects.none(), label="组织")
     campaign = CampaignChoiceField(
         queryset=Campaign.objects.none(), label="学习教育", required=False, empty_label="不属于学习教育活动"
     )
@@ -377,7 +378,7 @@ class MemberChoiceField(forms.ModelChoiceField):
 class SelfStudyForMemberForm(SelfStudyForm):
     """A secretary logs self-study on a member's behalf (retired members without a login, paper notes)."""
 
-    member = MemberChoiceField(queryset=Member.objects.none(), label="党员")
+    member = MemberChoiceField(queryset=Member.objects.none(), label="党员", widget=SearchPicker("member"))
 
     class Meta(SelfStudyForm.Meta):
         fields = ["member", *SelfStudyForm.Meta.fields]

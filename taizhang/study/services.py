@@ -112,8 +112,12 @@ class SpeechRow:
     gist: str = ""
 
 
-def default_attendance(*, org: Organization) -> list[AttendanceRow]:
-    """Everyone active in the unit's subtree, present: the sheet a secretary starts from."""
+def default_attendance(*, org: Organization, limit: int | None = None) -> list[AttendanceRow]:
+    """Everyone active in the unit's subtree, present: the sheet a secretary starts from.
+
+    With `limit`, at most that many rows (a caller that only needs to know "more than N" must not
+    load a committee's 20,000 members).
+    """
     members = (
         Member.objects.in_subtree(org)
         .active()
@@ -121,6 +125,8 @@ def default_attendance(*, org: Organization) -> list[AttendanceRow]:
         .defer("id_number", "phone", "note")
         .order_by("org__path", "sort_order", "id")
     )
+    if limit is not None:
+        members = members[:limit]
     return [AttendanceRow(member=m) for m in members]
 
 

@@ -144,9 +144,10 @@ def _default_org(request: HttpRequest) -> Organization | None:
 def _prefill(org: Organization | None) -> tuple[list, str]:
     if org is None:
         return [], ""
-    rows = services.default_attendance(org=org)
+    rows = services.default_attendance(org=org, limit=ROSTER_PREFILL_LIMIT + 1)
     if len(rows) > ROSTER_PREFILL_LIMIT:
-        return [], f"“{org.name}”共有 {len(rows)} 名党员，名单未自动列出，请搜索姓名逐个添加。"
+        total = Member.objects.in_subtree(org).active().count()
+        return [], f"“{org.name}”共有 {total} 名党员，名单未自动列出，请搜索姓名逐个添加。"
     return sheet_rows_for([r.member for r in rows], org=org), ""
 
 

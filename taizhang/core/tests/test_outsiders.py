@@ -208,6 +208,8 @@ REGISTRY: dict[str, Any] = {
     "campaigns:seat_add": pk("campaign"),
     "campaigns:seat_remove": pk("seat"),
     "core:attachment_download": pk("attachment"),
+    # Not an object id but a picker kind: the tampered parameter is the unit searched in.
+    "core:pick": lambda a: ({"kind": "member"}, {"org": a.org.pk, "q": "甲"}),
     "imports:confirm": pk("import_run"),
     "imports:failed": pk("import_run"),
     "imports:progress": pk("import_run"),

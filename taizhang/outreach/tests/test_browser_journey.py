@@ -28,11 +28,17 @@ def test_a_finding_becomes_a_matter_that_is_done_with_evidence(world, page, logi
     page.fill("#id_date", "2023-10-16")
     page.fill("#id_place", "明湖社区")
     page.fill("#id_leader", world.people_a[0].name)
-    page.fill(".participants-filter", world.people_a[2].name)
-    page.check(f"label:has-text('{world.people_a[2].name}')")
-    page.fill(".participants-filter", "")
-    page.check(f"label:has-text('{world.people_a[3].name}')")
-    assert page.locator(".participants-count").inner_text() == "2"
+    # Participants are found by name with the search picker (the unit's subtree only).
+    page.fill("#id_participants_q", world.people_a[2].name)
+    page.click(f"[data-picker-value='{world.people_a[2].pk}']")
+    page.fill("#id_participants_q", world.people_a[3].name)
+    page.wait_for_selector(f"[data-picker-value='{world.people_a[3].pk}']")
+    page.press("#id_participants_q", "Enter")  # picks the only match instead of submitting
+    chips = page.locator("#participants-box .picker-chip")
+    assert chips.count() == 2
+    page.fill("#id_participants_q", world.people_b[1].name)  # another branch: nobody found
+    page.locator("#participants-box .picker-results", has_text="没有找到").wait_for()
+    page.fill("#id_participants_q", "")
     page.fill("#id_participants_text", "社区网格员2名")
     page.fill("#id_findings-0-text", "社区老年人不了解医保备案的办理渠道")
     page.click("button.add-finding")

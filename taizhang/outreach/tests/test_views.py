@@ -162,16 +162,19 @@ def test_only_those_who_record_may_open_create_pages(world, client, name):
     assert client.get(reverse(name)).status_code == 200
 
 
-def test_participants_fragment_needs_record_rights(world, client):
-    url = reverse("outreach:visit_participants") + f"?org={world.branch_a.pk}"
+def test_participant_search_needs_roster_rights_and_stays_in_the_chosen_unit(world, client):
+    """The visit form's participant picker searches the chosen unit's subtree (#id_org is sent along)."""
+    url = reverse("core:pick", args=["member"])
     client.force_login(world.member_a)
-    assert client.get(url).status_code == 403
+    assert client.get(url, {"org": world.branch_a.pk, "q": "甲"}).status_code == 403
     client.force_login(world.secretary_a)
-    html = client.get(url).content.decode()
-    assert world.people_a[3].name in html and world.people_b[0].name not in html
+    html = client.get(url, {"org": world.group_a.pk, "q": "甲"}).content.decode()
+    in_group = [p.name for p in world.people_a if p.org_id == world.group_a.pk]
+    elsewhere = [p.name for p in world.people_a if p.org_id != world.group_a.pk]
+    assert all(n in html for n in in_group) and not any(n in html for n in elsewhere)
     # Another branch's members are not offered, whatever the parameter says.
-    html = client.get(reverse("outreach:visit_participants") + f"?org={world.branch_b.pk}").content.decode()
-    assert world.people_b[0].name not in html
+    response = client.get(url, {"org": world.branch_b.pk, "q": "乙"})
+    assert response.status_code == 404 and world.people_b[0].name not in response.content.decode()
 
 
 # --- Scope of lists ----------------------------------------------------------------------------

@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 
 from taizhang.campaigns.models import Campaign
+from taizhang.core.access import Cap
 from taizhang.core.forms import StyledFormMixin
-from taizhang.org.forms import OrgChoiceField
+from taizhang.org.forms import OrgPickField
 from taizhang.org.models import Organization
 from taizhang.reports import metrics
 from taizhang.reports.fill import services
@@ -23,7 +24,9 @@ class ScopeForm(StyledFormMixin, forms.Form):
     campaign = forms.ModelChoiceField(
         queryset=Campaign.objects.none(), label="学习教育活动", empty_label=None
     )
-    org = OrgChoiceField(queryset=Organization.objects.none(), label="统计范围", empty_label=None)
+    org = OrgPickField(
+        queryset=Organization.objects.none(), label="统计范围", empty_label=None, cap=Cap.VIEW_INTERNAL
+    )
 
     def __init__(self, *args: Any, user: Any, campaign: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
