@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from playwright.sync_api import expect
 
 from taizhang.core.tests.factories import PASSWORD
 
@@ -63,8 +64,7 @@ def test_a_finding_becomes_a_matter_that_is_done_with_evidence(world, page, logi
     page.fill("#id_note", "与社区约定11月3日开展第一场宣讲")
     page.select_option("#id_status", "in_progress")
     page.click(".progress-form button:has-text('保存')")
-    page.wait_for_load_state()
-    assert "推进中" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("推进中")  # waits for the reloaded page
 
     page.click("text=办结")
     page.wait_for_url("**/complete/")
