@@ -52,6 +52,11 @@ format: install
 migrations-check: install
 	$(BIN)/taizhang makemigrations --check --dry-run
 
+## make bench: the city-scale benchmark suite -> bench/results/city-<sqlite|postgresql>.json (builds the
+## city dataset into var/bench-city.sqlite3 once, or into TAIZHANG_DATABASE_URL when it names PostgreSQL)
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 ## make serve: production-style server (gunicorn, static files by whitenoise)
 serve: install
 	$(BIN)/taizhang collectstatic --noinput -v0

@@ -165,7 +165,8 @@ def counts(scale: float) -> dict[str, int]:
     wanted = {key: max(1, round(value * scale)) for key, value in FULL.items()}
     wanted["branches"] = max(2, wanted["branches"])
     wanted["groups"] = max(wanted["branches"], wanted["groups"])
-    wanted["members"] = max(wanted["members"], 12 * wanted["branches"])
+    committees = min(wanted["committees"], len(COMMITTEE_NAMES))
+    wanted["members"] = max(wanted["members"], 6 * (committees + 1) + 10 * wanted["branches"])
     return wanted
 
 
@@ -466,6 +467,7 @@ def _campaign(city: City) -> str:
     first_branch = city.branches[0]
     secretary = city.branch_members(first_branch)[0]
     plain_member = city.branch_members(first_branch)[2]
+    city.login_members = {secretary, plain_member}  # type: ignore[attr-defined]
     password = make_password(DEMO_PASSWORD)
     people = {
         "city_admin": (root_leaders[3], city.root_id),
@@ -700,6 +702,9 @@ def _self_study(city: City) -> str:
     rng, n, w = city.rng, city.n, city.w
     members = list(city.member_org)
     weights = [0.0 if rng.random() < 0.08 else rng.lognormvariate(0, 0.6) for _ in members]
+    # The demo logins' own records are never empty (their 我的学习 page shows entries at any scale).
+    logins = getattr(city, "login_members", set())
+    weights = [max(wt, 3.0) if m in logins else wt for m, wt in zip(members, weights, strict=True)]
     per_member = _split(n["self_studies"], weights)
     next_id = w.next_id(SelfStudy)
     channels = ("original", "xuexi", "online", "other")
