@@ -2,7 +2,8 @@
 
 At scale 1: 500 branches, 1,500 groups, 20,000 members, 100,000 study activities, 2,000,000 attendance
 rows, 300,000 speaker rows, 200,000 self-study entries, 10,000 problems, 40,000 measures, 5,000 practical
-matters, 2,000 institutions, 3,000 plan tasks — every count exact, everything drawn from one seeded
+matters, 2,000 institutions, 3,000 plan tasks — every count exact (below scale 0.01 the few members'
+rosters cannot hold 20 attendance rows per activity, so attendance falls short), everything drawn from one seeded
 random source (the same database on every run and machine). `--scale 0.01` builds a hundredth (tests).
 
 Written with core.bulk.BulkWriter (executemany on SQLite, COPY on PostgreSQL), ids assigned here so
