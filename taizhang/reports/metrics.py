@@ -927,12 +927,27 @@ def breakdown(
     metric = get(key)
     as_of = as_of or _today()
     if metric.is_ratio:
-        num = dict(breakdown(metric.numerator, campaign, org, by=by, as_of=as_of))
-        den = dict(breakdown(metric.denominator, campaign, org, by=by, as_of=as_of))
+        numerator, denominator = get(metric.numerator), get(metric.denominator)
+        if numerator.source == denominator.source and _foldable(numerator, by) and _foldable(denominator, by):
+            # Both sides in one grouped query (one pass over millions of attendance rows, not two).
+            scope_org = org or (campaign.org if campaign is not None else None)
+            num_pairs, den_pairs = _breakdown_folded(
+                [numerator, denominator],
+                _base_queryset(numerator.source, campaign, org),
+                scope_org,
+                by,
+                as_of,
+            )
+            num, den = dict(num_pairs), dict(den_pairs)
+        else:
+            num = dict(breakdown(metric.numerator, campaign, org, by=by, as_of=as_of))
+            den = dict(breakdown(metric.denominator, campaign, org, by=by, as_of=as_of))
         return [(group, _ratio(num.get(group, 0), value)) for group, value in den.items()]
     source = metric.source
     qs = _base_queryset(source, campaign, org)
     scope_org = org or (campaign.org if campaign is not None else None)
+    if _foldable(metric, by):
+        return _breakdown_folded([metric], qs, scope_org, by, as_of)[0]
     if by == "unit":
         group_expr = _child_unit_expr(source.org_field, scope_org.path)
     elif by in {"month", "quarter"}:
@@ -967,6 +982,70 @@ def breakdown(
     if by == "unit":
         return _units_in_order(result, scope_org)
     return sorted(result.items(), key=lambda pair: (pair[0] is None, str(pair[0])))
+
+
+def _month_group(day: Any) -> Any:
+    return None if day is None else date(day.year, day.month, 1)
+
+
+def _quarter_group(day: Any) -> Any:
+    return None if day is None else f"{day.year}年第{'一二三四'[(day.month - 1) // 3]}季度"
+
+
+def _foldable(metric: Metric, by: str) -> bool:
+    # Distinct counts do not add up across groups: those keep grouping by the expression in SQL.
+    return metric.kind != "distinct" and (
+        by == "unit" or (by in {"month", "quarter"} and bool(metric.source.date_field))
+    )
+
+
+def _breakdown_folded(
+    metrics_: list[Metric], qs: QuerySet, scope_org: Any, by: str, as_of: date
+) -> list[list[tuple[Any, Any]]]:
+    """breakdown() by unit, month or quarter for counts and sums of one source: the rows grouped in SQL by a
+    plain column (the row's unit id, its day) and the groups folded here. Grouping by an expression of the
+    path or by a date function costs a string operation (on SQLite a Python call) per row: seconds over
+    millions of rows. One query for all `metrics_` (a ratio's two sides); one result list per metric."""
+    from taizhang.org.models import Organization
+
+    source = metrics_[0].source
+    if by == "unit":
+        column = f"{source.org_field}_id" if source.org_field else "pk"
+        start = len(scope_org.path)
+        unit_of = {
+            pk: path[start:].split("/", 1)[0]
+            for pk, path in Organization.objects.filter(path__startswith=scope_org.path).values_list(
+                "pk", "path"
+            )
+        }
+
+        def fold(value: Any) -> Any:
+            return unit_of.get(value)  # None: a unit outside the subtree (not shown)
+
+    else:
+        column = source.date_field
+        fold = _month_group
+    aggregates = {f"v{i}": _aggregate_expr(m, as_of) for i, m in enumerate(metrics_)}
+    raws: list[dict[Any, Any]] = [{} for _ in metrics_]
+    for item in qs.values(column).order_by().annotate(**aggregates):
+        group = fold(item[column])
+        for i, raw in enumerate(raws):
+            raw[group] = raw.get(group, 0) + (item[f"v{i}"] or 0)
+    results = []
+    for metric, raw in zip(metrics_, raws, strict=True):
+        if by == "unit":
+            raw.pop(None, None)
+            results.append(_units_in_order({g: _finish(metric, v) for g, v in raw.items()}, scope_org))
+            continue
+        result = {group: _finish(metric, value) for group, value in raw.items()}
+        if by == "quarter":  # months finished one by one, then added up (as a month-grouped query gave them)
+            months = sorted(result.items(), key=lambda pair: (pair[0] is None, str(pair[0])))
+            result = {}
+            for month, value in months:
+                group = _quarter_group(month)
+                result[group] = result.get(group, 0) + value
+        results.append(sorted(result.items(), key=lambda pair: (pair[0] is None, str(pair[0]))))
+    return results
 
 
 def _units_in_order(result: dict[Any, Any], scope_org: Any) -> list[tuple[Any, Any]]:

@@ -30,12 +30,6 @@ from django.db.models import (
 )
 from django.db.models.functions import (
     Coalesce,
-    Concat,
-    ExtractQuarter,
-    ExtractYear,
-    StrIndex,
-    Substr,
-    TruncMonth,
 )
 
 from taizhang.campaigns.models import Campaign
@@ -351,13 +345,16 @@ def tallies_total(
     return figures
 
 
-def _unit_key(org: Organization, path_field: str) -> Substr:
-    """SQL for "which child of `org` holds this row": the id after org's path ("" for org itself).
-
-    Paths are materialized ("/1/4/12/"); for org "/1/4/" the row at "/1/4/12/30/" gives "12".
-    """
-    rest = Concat(Substr(path_field, len(org.path) + 1), Value("/"))
-    return Substr(rest, 1, StrIndex(rest, Value("/")) - 1)
+def _unit_keys(org: Organization) -> dict[int, str]:
+    """{unit id: which child of `org` holds it} for every unit of the subtree: the id after org's path
+    ("" for org itself). Paths are materialized ("/1/4/12/"); for org "/1/4/" the unit at "/1/4/12/30/"
+    gives "12". Rows are grouped by their unit id in SQL and folded into children here: no string work
+    per row in the database (millions of attendance rows at city scale)."""
+    start = len(org.path)
+    return {
+        pk: path[start:].split("/", 1)[0]
+        for pk, path in Organization.objects.filter(path__startswith=org.path).values_list("pk", "path")
+    }
 
 
 def tallies_by_unit(
@@ -367,32 +364,28 @@ def tallies_by_unit(
     when it has records of its own. Each row: activities (total and by type code), attendance,
     expected, present, rate, speakers, self-study entries and hours, last activity date."""
     children = list(org.children.order_by("sort_order", "id"))
-    key = "unit"
+    unit_of = _unit_keys(org)
     activities = (
         _activities(campaign=campaign, org=org, date_to=date_to)
-        .annotate(**{key: _unit_key(org, "org__path")})
-        .values(key, "type__code")
+        .values("org", "type__code")
         .annotate(n=Count("id"), last=Max("date"))
         .order_by()
     )
     attendance = (
         _attendance(campaign=campaign, org=org, date_to=date_to)
-        .annotate(**{key: _unit_key(org, "activity__org__path")})
-        .values(key)
+        .values("activity__org")
         .annotate(**ATTENDANCE_FIGURES)
         .order_by()
     )
     speeches = (
         _speeches(campaign=campaign, org=org, date_to=date_to)
-        .annotate(**{key: _unit_key(org, "activity__org__path")})
-        .values(key)
+        .values("activity__org")
         .annotate(n=Count("id"))
         .order_by()
     )
     selfs = (
         _selfstudy(campaign=campaign, org=org, date_to=date_to)
-        .annotate(**{key: _unit_key(org, "org__path")})
-        .values(key)
+        .values("org")
         .annotate(entries=Count("id"), minutes=Sum("minutes"))
         .order_by()
     )
@@ -415,22 +408,25 @@ def tallies_by_unit(
 
     rows: dict[str, dict[str, Any]] = {"": blank(org, True)}
     rows.update({str(child.pk): blank(child, False) for child in children})
+
+    def row_of(unit_id: int) -> dict[str, Any]:
+        # A unit moved out of the subtree since (or unknown): its rows roll up into "本级".
+        return rows.get(unit_of.get(unit_id, ""), rows[""])
+
     for item in activities:
-        row = rows.get(item[key])
-        if row is None:  # a unit moved since: its rows roll up into "本级"
-            row = rows[""]
+        row = row_of(item["org"])
         row["activities"] += item["n"]
         row["by_type"][item["type__code"]] = row["by_type"].get(item["type__code"], 0) + item["n"]
         if item["last"] and (row["last_date"] is None or item["last"] > row["last_date"]):
             row["last_date"] = item["last"]
     for item in attendance:
-        row = rows.get(item[key], rows[""])
+        row = row_of(item["activity__org"])
         for name in ATTENDANCE_FIGURES:
             row[name] += item[name]
     for item in speeches:
-        rows.get(item[key], rows[""])["speakers"] += item["n"]
+        row_of(item["activity__org"])["speakers"] += item["n"]
     for item in selfs:
-        row = rows.get(item[key], rows[""])
+        row = row_of(item["org"])
         row["self_entries"] += item["entries"]
         row["self_minutes"] += item["minutes"] or 0
     result = []
@@ -487,34 +483,41 @@ def tallies_by_type(
     ]
 
 
+def _by_period(qs: QuerySet, field: str, period: Any, **figures: Any) -> dict[Any, dict[str, int]]:
+    """{period(day): summed figures}: rows grouped by their day in SQL (a plain column: no date function
+    called per row, which on SQLite is a Python call for each of millions of attendance rows), then the
+    few days folded into months or quarters here."""
+    folded: dict[Any, dict[str, int]] = {}
+    for row in qs.values(field).annotate(**figures).order_by():
+        day = row.pop(field)
+        target = folded.setdefault(period(day), dict.fromkeys(figures, 0))
+        for name in figures:
+            target[name] += row[name] or 0
+    return folded
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _quarter(day: date) -> tuple[int, int]:
+    return (day.year, (day.month - 1) // 3 + 1)
+
+
 def tallies_by_month(
     *, campaign: Campaign | None, org: Organization, date_to: date | None = None
 ) -> list[dict[str, Any]]:
     """Per calendar month with any record: activities, attendance, expected/present/rate, speakers."""
-    acts = {
-        row["month"]: row["n"]
-        for row in _activities(campaign=campaign, org=org, date_to=date_to)
-        .annotate(month=TruncMonth("date"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-    att = {
-        row.pop("month"): row
-        for row in _attendance(campaign=campaign, org=org, date_to=date_to)
-        .annotate(month=TruncMonth("activity__date"))
-        .values("month")
-        .annotate(**ATTENDANCE_FIGURES)
-        .order_by()
-    }
-    spk = {
-        row["month"]: row["n"]
-        for row in _speeches(campaign=campaign, org=org, date_to=date_to)
-        .annotate(month=TruncMonth("activity__date"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
+    acts = _by_period(_activities(campaign=campaign, org=org, date_to=date_to), "date", _month, n=Count("id"))
+    att = _by_period(
+        _attendance(campaign=campaign, org=org, date_to=date_to),
+        "activity__date",
+        _month,
+        **ATTENDANCE_FIGURES,
+    )
+    spk = _by_period(
+        _speeches(campaign=campaign, org=org, date_to=date_to), "activity__date", _month, n=Count("id")
+    )
     months = sorted(set(acts) | set(att) | set(spk))
     result = []
     for month in months:
@@ -522,8 +525,8 @@ def tallies_by_month(
         result.append(
             {
                 "month": month,
-                "activities": acts.get(month, 0),
-                "speakers": spk.get(month, 0),
+                "activities": acts.get(month, {}).get("n", 0),
+                "speakers": spk.get(month, {}).get("n", 0),
                 **figures,
                 "rate": rate(figures["present"], figures["expected"]),
             }
@@ -535,22 +538,20 @@ def tallies_by_quarter(
     *, campaign: Campaign | None, org: Organization, date_to: date | None = None
 ) -> list[dict[str, Any]]:
     """Per calendar quarter (year, quarter): activities, attendance, rate, speakers."""
-
-    def grouped(qs: QuerySet, field: str, **figures: Any) -> dict[tuple[int, int], dict]:
-        rows = (
-            qs.annotate(y=ExtractYear(field), q=ExtractQuarter(field))
-            .values("y", "q")
-            .annotate(**figures)
-            .order_by()
-        )
-        return {(r.pop("y"), r.pop("q")): r for r in rows}
-
-    acts = grouped(_activities(campaign=campaign, org=org, date_to=date_to), "date", activities=Count("id"))
-    att = grouped(
-        _attendance(campaign=campaign, org=org, date_to=date_to), "activity__date", **ATTENDANCE_FIGURES
+    acts = _by_period(
+        _activities(campaign=campaign, org=org, date_to=date_to), "date", _quarter, activities=Count("id")
     )
-    spk = grouped(
-        _speeches(campaign=campaign, org=org, date_to=date_to), "activity__date", speakers=Count("id")
+    att = _by_period(
+        _attendance(campaign=campaign, org=org, date_to=date_to),
+        "activity__date",
+        _quarter,
+        **ATTENDANCE_FIGURES,
+    )
+    spk = _by_period(
+        _speeches(campaign=campaign, org=org, date_to=date_to),
+        "activity__date",
+        _quarter,
+        speakers=Count("id"),
     )
     result = []
     for key in sorted(set(acts) | set(att) | set(spk)):
