@@ -172,14 +172,16 @@ def setup(db_url: str | None) -> str:
     return connection.vendor
 
 
-def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
-    result = None
-    times = []
+def timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU seconds of each run (on a shared machine the CPU time is the steadier figure; on
+    SQLite it includes the database's work, on PostgreSQL only the client's)."""
+    times, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
-        result = fn()
+        started, started_cpu = time.perf_counter(), time.process_time()
+        fn()
         times.append(time.perf_counter() - started)
-    return times, result
+        cpu.append(time.process_time() - started_cpu)
+    return times, cpu
 
 
 def count_queries(fn: Callable[[], Any]) -> int:
@@ -203,16 +205,18 @@ def case(
 ) -> dict:
     fn()  # warm-up: imports, caches, the database's page cache
     n_queries = count_queries(fn) if queries else None
-    times, _ = timed(fn, runs)
+    times, cpu = timed(fn, runs)
     result: dict[str, Any] = {
         "name": name,
         "median_s": round(statistics.median(times), 4),
+        "median_cpu_s": round(statistics.median(cpu), 4),
         "target_s": target,
     }
     if floor is not None:
         floor()
-        floor_times, _ = timed(floor, runs)
+        floor_times, floor_cpu = timed(floor, runs)
         result["floor_s"] = round(statistics.median(floor_times), 4)
+        result["floor_cpu_s"] = round(statistics.median(floor_cpu), 4)
         result["ratio"] = round(result["median_s"] / result["floor_s"], 1) if result["floor_s"] else None
         result["floor_runs"] = [round(t, 4) for t in floor_times]
     else:
