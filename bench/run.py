@@ -1,6 +1,7 @@
 """The benchmark suite at city scale (`make bench`): bench/results/city-<sqlite|postgresql>.json.
 
     .venv/bin/python bench/run.py [--runs 5] [--only NAME ...] [--skip-import] [--skip-load] [--out FILE]
+    .venv/bin/python bench/run.py --table      (both result files as the Markdown table of the docs)
 
 The database: TAIZHANG_DATABASE_URL when it names PostgreSQL (the city demo is loaded into it when
 missing), else var/bench-city.sqlite3, built once with `taizhang demo --size city` and reused.
@@ -445,7 +446,40 @@ def machine(vendor: str) -> dict:
     }
 
 
+def table() -> str:
+    """The results of both databases side by side, as the Markdown table of docs/performance.md."""
+    results = {}
+    for vendor in ("sqlite", "postgresql"):
+        path = ROOT / "bench" / "results" / f"city-{vendor}.json"
+        if path.exists():
+            results[vendor] = {c["name"]: c for c in json.loads(path.read_text(encoding="utf-8"))["cases"]}
+    names: list[str] = []
+    for cases in results.values():
+        names += [n for n in cases if n not in names]
+
+    def cell(case: dict | None) -> str:
+        if not case or case.get("median_s") is None:
+            return "–"
+        floor = f" / {case['floor_s']:.3g}" if case.get("floor_s") else ""
+        queries = f" ({case['queries']} q)" if case.get("queries") is not None else ""
+        mark = "" if case.get("ok", True) else " ✗"
+        return f"{case['median_s']:.3g}{floor}{queries}{mark}"
+
+    lines = [
+        "| case | target s | SQLite: median / floor s (queries) | PostgreSQL: median / floor s (queries) |",
+        "|---|---:|---:|---:|",
+    ]
+    for name in names:
+        target = next((r[name].get("target_s") for r in results.values() if name in r), None)
+        row = [cell(results.get(v, {}).get(name)) for v in ("sqlite", "postgresql")]
+        lines.append(f"| {name} | {target if target is not None else ''} | {row[0]} | {row[1]} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
+    if "--table" in sys.argv:
+        print(table())
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of each fast case (median reported)")
     parser.add_argument(

@@ -777,8 +777,15 @@ def _base_queryset(source: Source, campaign: Any, org: Any) -> QuerySet:
     if scope_org is not None and not (source.campaign_field and campaign is not None and org is None):
         # For the campaign's own unit the campaign filter already scopes the rows; only a narrower
         # unit (or a model without campaign) needs the subtree filter.
-        qs = qs.filter(**{_path_lookup(source.org_field): scope_org.path})
+        qs = qs.filter(_subtree_q(source.org_field, scope_org.path))
     return qs
+
+
+def _subtree_q(org_field: str, path: str) -> Q:
+    """Rows whose unit is in the subtree at `path` (index-friendly on SQLite too: core.access.path_prefix_q)."""
+    from taizhang.core.access import path_prefix_q
+
+    return path_prefix_q(_path_field(org_field), path)
 
 
 def _path_lookup(org_field: str) -> str:
