@@ -299,10 +299,11 @@ def report_case(campaign: Any, runs: int) -> dict:
         for text in paragraphs:
             out.add_paragraph(text)
         for rows in tables:
-            table = out.add_table(rows=len(rows), cols=max((len(r) for r in rows), default=1))
-            for r, row in enumerate(rows):
+            table = out.add_table(rows=0, cols=max((len(r) for r in rows), default=1))
+            for row in rows:
+                cells = table.add_row().cells
                 for c, text in enumerate(row):
-                    table.cell(r, c).text = text
+                    cells[c].text = text
         buffer = io.BytesIO()
         out.save(buffer)
         return len(buffer.getvalue())
