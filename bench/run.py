@@ -194,6 +194,15 @@ def count_queries(fn: Callable[[], Any]) -> int:
     return len(ctx.captured_queries)
 
 
+def guarded(name: str, run: Callable[[], dict]) -> dict:
+    """A case that fails is recorded as failed (with its error), and the suite goes on."""
+    try:
+        return run()
+    except Exception as exc:  # noqa: BLE001
+        print(f"{name:<40} FAILED: {exc!r}", flush=True)
+        return {"name": name, "error": repr(exc), "ok": False}
+
+
 def case(
     name: str,
     fn: Callable[[], Any],
@@ -378,9 +387,16 @@ def page_cases(campaign: Any, runs: int, only: set[str] | None) -> list[dict]:
                 raise SystemExit(f"{url}: HTTP {response.status_code}")
             return len(response.content)
 
-        query = sql.format(c=campaign.pk, p=campaign.org.path)
+        # The subtree pattern goes in as a parameter ("%" in the SQL text means a placeholder to psycopg).
+        query = sql.format(c=campaign.pk, p="{p}").replace("'{p}%'", "%s")
+        params = [campaign.org.path + "%"] * query.count("%s")
         results.append(
-            case(f"page.{name}", get, lambda q=query: _raw(q), target=PAGE_TARGET, runs=runs, url=url)
+            guarded(
+                f"page.{name}",
+                lambda name=name, get=get, query=query, params=params, url=url: case(
+                    f"page.{name}", get, lambda: _raw(query, params), target=PAGE_TARGET, runs=runs, url=url
+                ),
+            )
         )
     return results
 
