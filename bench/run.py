@@ -477,7 +477,7 @@ def table() -> str:
     def cell(case: dict | None) -> str:
         if not case or case.get("median_s") is None:
             return "–"
-        floor = f" / {case['floor_s']:.3g}" if case.get("floor_s") else ""
+        floor = f" / {case['floor_s']:.2g}" if case.get("floor_s") is not None else ""
         queries = f" ({case['queries']} q)" if case.get("queries") is not None else ""
         mark = "" if case.get("ok", True) else " ✗"
         return f"{case['median_s']:.3g}{floor}{queries}{mark}"
