@@ -52,6 +52,11 @@ format: install
 migrations-check: install
 	$(BIN)/taizhang makemigrations --check --dry-run
 
+## make bench: the city-scale benchmark suite -> bench/results/city-<sqlite|postgresql>.json (builds the
+## city dataset into var/bench-city.sqlite3 once, or into TAIZHANG_DATABASE_URL when it names PostgreSQL)
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 ## make bench-load: 50 logged-in users for 60 s against gunicorn on loopback (demo on a temporary
 ## SQLite file, or TAIZHANG_DATABASE_URL); fails on any error; writes bench/results/loadtest-<db>.json
 bench-load: install

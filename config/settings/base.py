@@ -151,7 +151,9 @@ AXES_ENABLED = env_bool("TAIZHANG_AXES_ENABLED", True)
 TAIZHANG_ADDRESS_FAILURE_LIMIT = env_int("TAIZHANG_ADDRESS_FAILURE_LIMIT", 50)
 # axes locks by account; the per-address limit has its own, higher threshold (above), so axes' own
 # warning about not locking by address does not apply.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# models.W040: the covering indexes name an INCLUDE column for PostgreSQL; SQLite ignores it (its
+# indexes carry the rowid anyway).
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "models.W040"]
 
 # Idle timeout of 30 minutes: the cookie age slides forward with every request.
 SESSION_COOKIE_AGE = env_int("TAIZHANG_SESSION_IDLE_SECONDS", 30 * 60)
@@ -234,6 +236,10 @@ LOGGING = {
 
 # How many days without a study activity make a branch "silent" (静默支部).
 TAIZHANG_SILENT_DAYS = env_int("TAIZHANG_SILENT_DAYS", 30)
+# A report snapshot freezes the ids of the rows behind a figure only up to this many rows; larger figures
+# (a city's millions of attendance rows) keep their value and row count, and their drift page lists the
+# live rows instead of an added / removed comparison.
+TAIZHANG_REPORT_FREEZE_IDS_LIMIT = env_int("TAIZHANG_REPORT_FREEZE_IDS_LIMIT", 50_000)
 # Days before a deadline at which an open item turns yellow.
 TAIZHANG_YELLOW_DAYS = env_int("TAIZHANG_YELLOW_DAYS", 3)
 

@@ -106,11 +106,27 @@ def forget_scope(user: Any) -> None:
         del user._taizhang_scope
 
 
+def path_prefix_q(path_field: str, path: str) -> Q:
+    """`path_field` starts with `path`: the unit at `path` and everything under it.
+
+    On SQLite LIKE is case-insensitive and so cannot use the path index; the same subtree is also given as
+    a range (descendant paths are `path` followed by digits and "/", all below ":" in byte order), which
+    can. The LIKE stays, so the rows are exactly the subtree's. PostgreSQL uses its varchar_pattern_ops
+    index for the LIKE itself (and compares strings in the column's collation, where the range would not
+    hold)."""
+    from django.db import connection
+
+    q = Q(**{f"{path_field}__startswith": path})
+    if connection.vendor == "sqlite":
+        q &= Q(**{f"{path_field}__gte": path, f"{path_field}__lt": path + ":"})
+    return q
+
+
 def subtree_q(paths: Iterable[str], org_field: str) -> Q:
-    prefix = f"{org_field}__path__startswith" if org_field else "path__startswith"
+    path_field = f"{org_field}__path" if org_field else "path"
     q = Q()
     for path in paths:
-        q |= Q(**{prefix: path})
+        q |= path_prefix_q(path_field, path)
     return q
 
 
@@ -133,9 +149,7 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(subtree_q(paths, self._org_field()))
 
     def in_subtree(self, org: Organization) -> ScopedQuerySet:
-        field_name = self._org_field()
-        prefix = f"{field_name}__path__startswith" if field_name else "path__startswith"
-        return self.filter(**{prefix: org.path})
+        return self.filter(subtree_q([org.path], self._org_field()))
 
 
 def org_of(obj: Any) -> Organization | None:

@@ -8,7 +8,7 @@ from django import forms
 
 from taizhang.core.access import Cap
 from taizhang.core.crypto import digest
-from taizhang.core.forms import StyledFormMixin
+from taizhang.core.forms import FastSelect, StyledFormMixin
 from taizhang.core.widgets import OrgSelectOrPicker
 from taizhang.lib import idcard, phone
 from taizhang.org.models import Member, Organization
@@ -32,6 +32,7 @@ class TreeChoiceIterator(forms.models.ModelChoiceIterator):
 
 class OrgChoiceField(forms.ModelChoiceField):
     iterator = TreeChoiceIterator
+    widget = FastSelect
 
     def label_from_instance(self, obj: Organization) -> str:
         return indent_label(obj)

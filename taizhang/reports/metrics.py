@@ -35,7 +35,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, StrIndex, Substr, TruncMonth
+from django.db.models.functions import Coalesce, Concat, Greatest, StrIndex, Substr, TruncMonth
 
 from taizhang.lib.text import one_decimal
 
@@ -198,11 +198,49 @@ def silent_since(as_of: date, days: int | None = None) -> date:
 
 
 def _recent_activity(as_of: date, days: int | None = None) -> Any:
-    """Study activities anywhere in the outer unit's subtree inside the silent window (for Exists)."""
+    """Units of the outer unit's subtree holding a study activity inside the silent window (for Exists).
+
+    Written unit-first (the subtree's few units by path, then each unit's activities by the (org, date)
+    index) rather than activity-first: the database then never walks a month of the whole city's
+    activities per branch."""
+    from taizhang.org.models import Organization
     from taizhang.study.models import StudyActivity
 
-    return StudyActivity.objects.filter(
-        org__path__startswith=OuterRef("path"), date__gte=silent_since(as_of, days), date__lte=as_of
+    held = StudyActivity.objects.filter(
+        org=OuterRef("pk"), date__gte=silent_since(as_of, days), date__lte=as_of
+    )
+    return Organization.objects.filter(_subtree_of_outer()).filter(Exists(held))
+
+
+def _subtree_of_outer() -> Q:
+    """Units whose path starts with the outer unit's path (its subtree), for correlated subqueries.
+
+    On SQLite a LIKE with a per-row pattern cannot use the path index, so every unit would be tested for
+    every outer row; the same subtree as a range (descendant paths are the outer path followed by digits
+    and "/", all below ":" in byte order) walks the index. The LIKE stays, so the rows are exactly the
+    subtree's. (PostgreSQL compares in the column's collation, where that range would not hold.)"""
+    from django.db import connection
+
+    q = Q(path__startswith=OuterRef("path"))
+    if connection.vendor == "sqlite":
+        q &= Q(path__gte=OuterRef("path"), path__lt=Concat(OuterRef("path"), Value(":")))
+    return q
+
+
+def _latest_activity(as_of: date) -> Subquery:
+    """The date of the latest study activity up to `as_of` in the outer unit's subtree (unit-first, as above)."""
+    from taizhang.org.models import Organization
+    from taizhang.study.models import StudyActivity
+
+    per_unit = (
+        StudyActivity.objects.filter(org=OuterRef("pk"), date__lte=as_of).order_by("-date").values("date")[:1]
+    )
+    return Subquery(
+        Organization.objects.filter(_subtree_of_outer())
+        .annotate(latest=Subquery(per_unit))
+        .exclude(latest=None)
+        .order_by("-latest")
+        .values("latest")[:1]
     )
 
 
@@ -739,8 +777,15 @@ def _base_queryset(source: Source, campaign: Any, org: Any) -> QuerySet:
     if scope_org is not None and not (source.campaign_field and campaign is not None and org is None):
         # For the campaign's own unit the campaign filter already scopes the rows; only a narrower
         # unit (or a model without campaign) needs the subtree filter.
-        qs = qs.filter(**{_path_lookup(source.org_field): scope_org.path})
+        qs = qs.filter(_subtree_q(source.org_field, scope_org.path))
     return qs
+
+
+def _subtree_q(org_field: str, path: str) -> Q:
+    """Rows whose unit is in the subtree at `path` (index-friendly on SQLite too: core.access.path_prefix_q)."""
+    from taizhang.core.access import path_prefix_q
+
+    return path_prefix_q(_path_field(org_field), path)
 
 
 def _path_lookup(org_field: str) -> str:
@@ -783,6 +828,33 @@ def compute(
     campaign: Any, org: Any = None, *, keys: list[str] | None = None, as_of: date | None = None
 ) -> dict:
     """{key: value} for every metric (or `keys`), one aggregate query per model."""
+    return compute_counted(campaign, org, keys=keys, as_of=as_of, with_counts=False).values
+
+
+@dataclass
+class Computed:
+    values: dict[str, Any]  # {key: value}, as compute() gives
+    counts: dict[str, int]  # {key: rows behind the figure} (a ratio: its numerator's rows)
+    totals: dict[str, int]  # {source model: its rows in scope}, what an id fetch of that model would scan
+
+
+def _row_count_expr(metric: Metric, as_of: date) -> Any:
+    q = _metric_q(metric, as_of)
+    if metric.kind == "sum":
+        q &= Q(**{f"{metric.sum_field}__isnull": False})
+    return Count("pk", filter=q) if q else Count("pk")
+
+
+def compute_counted(
+    campaign: Any,
+    org: Any = None,
+    *,
+    keys: list[str] | None = None,
+    as_of: date | None = None,
+    with_counts: bool = True,
+) -> Computed:
+    """compute(), plus the number of rows behind each figure and each model's rows in scope, counted in
+    the same aggregate queries (one per model): a report learns how big each id set is without fetching it."""
     as_of = as_of or _today()
     wanted = [get(k) for k in keys] if keys else list(CATALOG.values())
     needed: dict[str, Metric] = {}
@@ -796,20 +868,35 @@ def compute(
     for metric in needed.values():
         by_source[metric.source].append(metric)
     values: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    totals: dict[str, int] = {}
     for source, metrics in by_source.items():
         aliases = {f"m{i}": m for i, m in enumerate(metrics)}
-        row = _base_queryset(source, campaign, org).aggregate(
-            **{alias: _aggregate_expr(m, as_of) for alias, m in aliases.items()}
-        )
+        aggregates = {alias: _aggregate_expr(m, as_of) for alias, m in aliases.items()}
+        if with_counts:
+            # A count metric's value is its row count; sums and distinct counts need their own.
+            aggregates.update(
+                {f"n{alias}": _row_count_expr(m, as_of) for alias, m in aliases.items() if m.kind != "count"}
+            )
+            aggregates["total"] = Count("pk")
+        row = _base_queryset(source, campaign, org).aggregate(**aggregates)
         for alias, metric in aliases.items():
             values[metric.key] = _finish(metric, row[alias])
+            if with_counts:
+                counts[metric.key] = int(row[f"n{alias}"] if metric.kind != "count" else row[alias] or 0)
+        if with_counts:
+            totals[source.model] = int(row["total"] or 0)
     result: dict[str, Any] = {}
     for metric in wanted:
         if metric.is_ratio:
             result[metric.key] = _ratio(values[metric.numerator], values[metric.denominator])
+            if with_counts:
+                counts[metric.key] = counts[metric.numerator]
         else:
             result[metric.key] = values[metric.key]
-    return result
+    return Computed(
+        values=result, counts={m.key: counts[m.key] for m in wanted} if with_counts else {}, totals=totals
+    )
 
 
 def rows(key: str, campaign: Any, org: Any = None, *, as_of: date | None = None) -> QuerySet:
@@ -847,12 +934,27 @@ def breakdown(
     metric = get(key)
     as_of = as_of or _today()
     if metric.is_ratio:
-        num = dict(breakdown(metric.numerator, campaign, org, by=by, as_of=as_of))
-        den = dict(breakdown(metric.denominator, campaign, org, by=by, as_of=as_of))
+        numerator, denominator = get(metric.numerator), get(metric.denominator)
+        if numerator.source == denominator.source and _foldable(numerator, by) and _foldable(denominator, by):
+            # Both sides in one grouped query (one pass over millions of attendance rows, not two).
+            scope_org = org or (campaign.org if campaign is not None else None)
+            num_pairs, den_pairs = _breakdown_folded(
+                [numerator, denominator],
+                _base_queryset(numerator.source, campaign, org),
+                scope_org,
+                by,
+                as_of,
+            )
+            num, den = dict(num_pairs), dict(den_pairs)
+        else:
+            num = dict(breakdown(metric.numerator, campaign, org, by=by, as_of=as_of))
+            den = dict(breakdown(metric.denominator, campaign, org, by=by, as_of=as_of))
         return [(group, _ratio(num.get(group, 0), value)) for group, value in den.items()]
     source = metric.source
     qs = _base_queryset(source, campaign, org)
     scope_org = org or (campaign.org if campaign is not None else None)
+    if _foldable(metric, by):
+        return _breakdown_folded([metric], qs, scope_org, by, as_of)[0]
     if by == "unit":
         group_expr = _child_unit_expr(source.org_field, scope_org.path)
     elif by in {"month", "quarter"}:
@@ -887,6 +989,70 @@ def breakdown(
     if by == "unit":
         return _units_in_order(result, scope_org)
     return sorted(result.items(), key=lambda pair: (pair[0] is None, str(pair[0])))
+
+
+def _month_group(day: Any) -> Any:
+    return None if day is None else date(day.year, day.month, 1)
+
+
+def _quarter_group(day: Any) -> Any:
+    return None if day is None else f"{day.year}年第{'一二三四'[(day.month - 1) // 3]}季度"
+
+
+def _foldable(metric: Metric, by: str) -> bool:
+    # Distinct counts do not add up across groups: those keep grouping by the expression in SQL.
+    return metric.kind != "distinct" and (
+        by == "unit" or (by in {"month", "quarter"} and bool(metric.source.date_field))
+    )
+
+
+def _breakdown_folded(
+    metrics_: list[Metric], qs: QuerySet, scope_org: Any, by: str, as_of: date
+) -> list[list[tuple[Any, Any]]]:
+    """breakdown() by unit, month or quarter for counts and sums of one source: the rows grouped in SQL by a
+    plain column (the row's unit id, its day) and the groups folded here. Grouping by an expression of the
+    path or by a date function costs a string operation (on SQLite a Python call) per row: seconds over
+    millions of rows. One query for all `metrics_` (a ratio's two sides); one result list per metric."""
+    from taizhang.org.models import Organization
+
+    source = metrics_[0].source
+    if by == "unit":
+        column = f"{source.org_field}_id" if source.org_field else "pk"
+        start = len(scope_org.path)
+        unit_of = {
+            pk: path[start:].split("/", 1)[0]
+            for pk, path in Organization.objects.filter(path__startswith=scope_org.path).values_list(
+                "pk", "path"
+            )
+        }
+
+        def fold(value: Any) -> Any:
+            return unit_of.get(value)  # None: a unit outside the subtree (not shown)
+
+    else:
+        column = source.date_field
+        fold = _month_group
+    aggregates = {f"v{i}": _aggregate_expr(m, as_of) for i, m in enumerate(metrics_)}
+    raws: list[dict[Any, Any]] = [{} for _ in metrics_]
+    for item in qs.values(column).order_by().annotate(**aggregates):
+        group = fold(item[column])
+        for i, raw in enumerate(raws):
+            raw[group] = raw.get(group, 0) + (item[f"v{i}"] or 0)
+    results = []
+    for metric, raw in zip(metrics_, raws, strict=True):
+        if by == "unit":
+            raw.pop(None, None)
+            results.append(_units_in_order({g: _finish(metric, v) for g, v in raw.items()}, scope_org))
+            continue
+        result = {group: _finish(metric, value) for group, value in raw.items()}
+        if by == "quarter":  # months finished one by one, then added up (as a month-grouped query gave them)
+            months = sorted(result.items(), key=lambda pair: (pair[0] is None, str(pair[0])))
+            result = {}
+            for month, value in months:
+                group = _quarter_group(month)
+                result[group] = result.get(group, 0) + value
+        results.append(sorted(result.items(), key=lambda pair: (pair[0] is None, str(pair[0]))))
+    return results
 
 
 def _units_in_order(result: dict[Any, Any], scope_org: Any) -> list[tuple[Any, Any]]:
@@ -926,7 +1092,6 @@ def silent_units(
     """The silent branches behind `units.silent`, each with `last_activity` (the date of its subtree's latest
     study activity up to the as-of day, or None), longest-silent first. Bounded: one query.
     `days` overrides TAIZHANG_SILENT_DAYS (the study tallies let a secretary try another window)."""
-    from taizhang.study.models import StudyActivity
 
     as_of = as_of or default_as_of(campaign)
     if days is not None:
@@ -937,13 +1102,7 @@ def silent_units(
         silent = branches.filter(_silent_branch(as_of, days))
     else:
         silent = rows("units.silent", campaign, org, as_of=as_of)
-    latest = (
-        StudyActivity.objects.filter(org__path__startswith=OuterRef("path"), date__lte=as_of)
-        .order_by()
-        .values("date")
-        .order_by("-date")[:1]
-    )
-    return silent.annotate(last_activity=Subquery(latest)).order_by(
+    return silent.annotate(last_activity=_latest_activity(as_of)).order_by(
         F("last_activity").asc(nulls_first=True), "path"
     )
 

@@ -206,7 +206,11 @@ def report_drift(report: Report) -> list[dict]:
 
 def report_drift_rows(report: Report, key: str) -> dict:
     """The rows that changed one figure: ids behind it now vs frozen (added / removed), listed with links."""
-    frozen_ids = set(idsets.decode(report.figures[key]["ids"]))
+    frozen_text = report.figures[key].get("ids")
+    if frozen_text is None:
+        # Too many rows to freeze: no row-by-row comparison (the figure's own page lists the live rows).
+        return {"added": [], "removed": [], "added_rows": [], "removed_rows": [], "not_frozen": True}
+    frozen_ids = set(idsets.decode(frozen_text))
     now_ids = set(metrics.ids(key, report.campaign, report_scope_org(report), as_of=report.as_of))
     added = sorted(now_ids - frozen_ids)
     removed = sorted(frozen_ids - now_ids)

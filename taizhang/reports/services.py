@@ -19,12 +19,13 @@ TEMPLATE_EMPTY = "报告模板不能为空"
 
 
 def snapshot_figures(built: BuiltReport) -> dict:
-    """{key: {"value": v, "count": n, "ids": <idsets text>}} — what the report said and the rows behind it."""
+    """{key: {"value": v, "count": n, "ids": <idsets text> or None}} — what the report said and the rows
+    behind it (ids None: more rows than TAIZHANG_REPORT_FREEZE_IDS_LIMIT, only their count is frozen)."""
     return {
         key: {
             "value": value,
-            "count": len(built.ids.get(key, [])),
-            "ids": idsets.encode(built.ids.get(key, []), presorted=True),
+            "count": built.counts.get(key, len(built.ids.get(key, []))),
+            "ids": idsets.encode(built.ids[key], presorted=True) if key in built.ids else None,
         }
         for key, value in built.figures.items()
     }

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 
 from taizhang.lib.dates import cn
@@ -30,11 +31,12 @@ class BuiltReport:
     title: str
     docx: bytes
     figures: dict[str, Any]
-    ids: dict[str, list[int]]
+    ids: dict[str, list[int]]  # only figures with at most FREEZE_IDS_LIMIT rows (see report_build)
     used: set[str]
     text: str
     as_of: date
     charts: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # rows behind every figure
 
 
 def template_text_for(org: Any) -> str:
@@ -139,7 +141,7 @@ def issuer_for(campaign: Any, org: Any) -> str:
     return scope.name
 
 
-def appendix_rows(figures: dict, ids: dict[str, list[int]]) -> list[list[str]]:
+def appendix_rows(figures: dict, counts: dict[str, int]) -> list[list[str]]:
     rows = []
     for i, metric in enumerate(metrics.CATALOG.values(), start=1):
         value = figures.get(metric.key)
@@ -149,7 +151,7 @@ def appendix_rows(figures: dict, ids: dict[str, list[int]]) -> list[list[str]]:
         elif value is not None:
             shown = f"{shown}%"
         rows.append(
-            [str(i), f"{metric.label}\n{metric.key}", shown, metric.rule, str(len(ids.get(metric.key, [])))]
+            [str(i), f"{metric.label}\n{metric.key}", shown, metric.rule, str(counts.get(metric.key, 0))]
         )
     return rows
 
@@ -164,8 +166,15 @@ def report_build(
     issued_on: date | None = None,
 ) -> BuiltReport:
     as_of = as_of or metrics.default_as_of(campaign)
-    figures = metrics.compute(campaign, org, as_of=as_of)
-    ids = metrics.ids_all(campaign, org, as_of=as_of)
+    # Values, the rows behind each figure and each model's rows in scope: counted by the database in one
+    # aggregate query per model. Ids (frozen in the snapshot) are fetched only from models with at most
+    # TAIZHANG_REPORT_FREEZE_IDS_LIMIT rows in scope: a city's 2,000,000 attendance rows are never pulled
+    # into Python (their drift page lists the live rows on demand instead).
+    computed = metrics.compute_counted(campaign, org, as_of=as_of)
+    figures, counts = computed.values, computed.counts
+    limit = settings.TAIZHANG_REPORT_FREEZE_IDS_LIMIT
+    frozen_keys = [key for key in figures if computed.totals.get(metrics.source_of(key).model, 0) <= limit]
+    ids = metrics.ids_all(campaign, org, keys=frozen_keys, as_of=as_of) if frozen_keys else {}
     data = report_data(campaign, org, as_of)
     rendered, used = render_text(
         text if text is not None else template_text_for(org or campaign.org), data, figures
@@ -188,7 +197,7 @@ def report_build(
     )
     doc.table(
         ["序号", "指标", "数值", "计数规则", "记录数"],
-        appendix_rows(figures, ids),
+        appendix_rows(figures, counts),
         [10, 44, 20, 68, 14],
     )
     if chart_pages:
@@ -201,6 +210,7 @@ def report_build(
         docx=doc.save(),
         figures=figures,
         ids=ids,
+        counts=counts,
         used=used,
         text=rendered,
         as_of=as_of,

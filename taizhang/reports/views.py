@@ -293,6 +293,8 @@ def report_drift_rows(request: HttpRequest, pk: int, key: str) -> HttpResponse:
             "removed_items": _row_items(drift["removed_rows"], source),
             "missing_removed": max(0, min(len(drift["removed"]), 200) - len(drift["removed_rows"])),
             "has_date": bool(source.date_field),
+            "not_frozen": drift.get("not_frozen", False),
+            "frozen_count": frozen.get("count"),
         },
     )
 

@@ -30,16 +30,10 @@ from django.db.models import (
 )
 from django.db.models.functions import (
     Coalesce,
-    Concat,
-    ExtractQuarter,
-    ExtractYear,
-    StrIndex,
-    Substr,
-    TruncMonth,
 )
 
 from taizhang.campaigns.models import Campaign
-from taizhang.core.access import Cap
+from taizhang.core.access import Cap, path_prefix_q
 from taizhang.core.models import Event
 from taizhang.core.selectors import attachments_for, events_for
 from taizhang.lib.text import one_decimal
@@ -298,7 +292,7 @@ def selfstudy_totals(qs: QuerySet[SelfStudy]) -> dict[str, Any]:
 
 def _scoped(qs: QuerySet, *, campaign: Campaign | None, org: Organization, prefix: str = "") -> QuerySet:
     """Rows of `campaign` (all rows when None) whose unit is in `org`'s subtree."""
-    qs = qs.filter(**{f"{prefix}org__path__startswith": org.path})
+    qs = qs.filter(path_prefix_q(f"{prefix}org__path", org.path))
     if campaign is not None:
         qs = qs.filter(**{f"{prefix}campaign": campaign})
     return qs
@@ -351,13 +345,16 @@ def tallies_total(
     return figures
 
 
-def _unit_key(org: Organization, path_field: str) -> Substr:
-    """SQL for "which child of `org` holds this row": the id after org's path ("" for org itself).
-
-    Paths are materialized ("/1/4/12/"); for org "/1/4/" the row at "/1/4/12/30/" gives "12".
-    """
-    rest = Concat(Substr(path_field, len(org.path) + 1), Value("/"))
-    return Substr(rest, 1, StrIndex(rest, Value("/")) - 1)
+def _unit_keys(org: Organization) -> dict[int, str]:
+    """{unit id: which child of `org` holds it} for every unit of the subtree: the id after org's path
+    ("" for org itself). Paths are materialized ("/1/4/12/"); for org "/1/4/" the unit at "/1/4/12/30/"
+    gives "12". Rows are grouped by their unit id in SQL and folded into children here: no string work
+    per row in the database (millions of attendance rows at city scale)."""
+    start = len(org.path)
+    return {
+        pk: path[start:].split("/", 1)[0]
+        for pk, path in Organization.objects.filter(path_prefix_q("path", org.path)).values_list("pk", "path")
+    }
 
 
 def tallies_by_unit(
@@ -367,32 +364,28 @@ def tallies_by_unit(
     when it has records of its own. Each row: activities (total and by type code), attendance,
     expected, present, rate, speakers, self-study entries and hours, last activity date."""
     children = list(org.children.order_by("sort_order", "id"))
-    key = "unit"
+    unit_of = _unit_keys(org)
     activities = (
         _activities(campaign=campaign, org=org, date_to=date_to)
-        .annotate(**{key: _unit_key(org, "org__path")})
-        .values(key, "type__code")
+        .values("org", "type__code")
         .annotate(n=Count("id"), last=Max("date"))
         .order_by()
     )
     attendance = (
         _attendance(campaign=campaign, org=org, date_to=date_to)
-        .annotate(**{key: _unit_key(org, "activity__org__path")})
-        .values(key)
+        .values("activity__org")
         .annotate(**ATTENDANCE_FIGURES)
         .order_by()
     )
     speeches = (
         _speeches(campaign=campaign, org=org, date_to=date_to)
-        .annotate(**{key: _unit_key(org, "activity__org__path")})
-        .values(key)
+        .values("activity__org")
         .annotate(n=Count("id"))
         .order_by()
     )
     selfs = (
         _selfstudy(campaign=campaign, org=org, date_to=date_to)
-        .annotate(**{key: _unit_key(org, "org__path")})
-        .values(key)
+        .values("org")
         .annotate(entries=Count("id"), minutes=Sum("minutes"))
         .order_by()
     )
@@ -415,22 +408,25 @@ def tallies_by_unit(
 
     rows: dict[str, dict[str, Any]] = {"": blank(org, True)}
     rows.update({str(child.pk): blank(child, False) for child in children})
+
+    def row_of(unit_id: int) -> dict[str, Any]:
+        # A unit moved out of the subtree since (or unknown): its rows roll up into "本级".
+        return rows.get(unit_of.get(unit_id, ""), rows[""])
+
     for item in activities:
-        row = rows.get(item[key])
-        if row is None:  # a unit moved since: its rows roll up into "本级"
-            row = rows[""]
+        row = row_of(item["org"])
         row["activities"] += item["n"]
         row["by_type"][item["type__code"]] = row["by_type"].get(item["type__code"], 0) + item["n"]
         if item["last"] and (row["last_date"] is None or item["last"] > row["last_date"]):
             row["last_date"] = item["last"]
     for item in attendance:
-        row = rows.get(item[key], rows[""])
+        row = row_of(item["activity__org"])
         for name in ATTENDANCE_FIGURES:
             row[name] += item[name]
     for item in speeches:
-        rows.get(item[key], rows[""])["speakers"] += item["n"]
+        row_of(item["activity__org"])["speakers"] += item["n"]
     for item in selfs:
-        row = rows.get(item[key], rows[""])
+        row = row_of(item["org"])
         row["self_entries"] += item["entries"]
         row["self_minutes"] += item["minutes"] or 0
     result = []
@@ -487,34 +483,41 @@ def tallies_by_type(
     ]
 
 
+def _by_period(qs: QuerySet, field: str, period: Any, **figures: Any) -> dict[Any, dict[str, int]]:
+    """{period(day): summed figures}: rows grouped by their day in SQL (a plain column: no date function
+    called per row, which on SQLite is a Python call for each of millions of attendance rows), then the
+    few days folded into months or quarters here."""
+    folded: dict[Any, dict[str, int]] = {}
+    for row in qs.values(field).annotate(**figures).order_by():
+        day = row.pop(field)
+        target = folded.setdefault(period(day), dict.fromkeys(figures, 0))
+        for name in figures:
+            target[name] += row[name] or 0
+    return folded
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _quarter(day: date) -> tuple[int, int]:
+    return (day.year, (day.month - 1) // 3 + 1)
+
+
 def tallies_by_month(
     *, campaign: Campaign | None, org: Organization, date_to: date | None = None
 ) -> list[dict[str, Any]]:
     """Per calendar month with any record: activities, attendance, expected/present/rate, speakers."""
-    acts = {
-        row["month"]: row["n"]
-        for row in _activities(campaign=campaign, org=org, date_to=date_to)
-        .annotate(month=TruncMonth("date"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
-    att = {
-        row.pop("month"): row
-        for row in _attendance(campaign=campaign, org=org, date_to=date_to)
-        .annotate(month=TruncMonth("activity__date"))
-        .values("month")
-        .annotate(**ATTENDANCE_FIGURES)
-        .order_by()
-    }
-    spk = {
-        row["month"]: row["n"]
-        for row in _speeches(campaign=campaign, org=org, date_to=date_to)
-        .annotate(month=TruncMonth("activity__date"))
-        .values("month")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
+    acts = _by_period(_activities(campaign=campaign, org=org, date_to=date_to), "date", _month, n=Count("id"))
+    att = _by_period(
+        _attendance(campaign=campaign, org=org, date_to=date_to),
+        "activity__date",
+        _month,
+        **ATTENDANCE_FIGURES,
+    )
+    spk = _by_period(
+        _speeches(campaign=campaign, org=org, date_to=date_to), "activity__date", _month, n=Count("id")
+    )
     months = sorted(set(acts) | set(att) | set(spk))
     result = []
     for month in months:
@@ -522,8 +525,8 @@ def tallies_by_month(
         result.append(
             {
                 "month": month,
-                "activities": acts.get(month, 0),
-                "speakers": spk.get(month, 0),
+                "activities": acts.get(month, {}).get("n", 0),
+                "speakers": spk.get(month, {}).get("n", 0),
                 **figures,
                 "rate": rate(figures["present"], figures["expected"]),
             }
@@ -535,22 +538,20 @@ def tallies_by_quarter(
     *, campaign: Campaign | None, org: Organization, date_to: date | None = None
 ) -> list[dict[str, Any]]:
     """Per calendar quarter (year, quarter): activities, attendance, rate, speakers."""
-
-    def grouped(qs: QuerySet, field: str, **figures: Any) -> dict[tuple[int, int], dict]:
-        rows = (
-            qs.annotate(y=ExtractYear(field), q=ExtractQuarter(field))
-            .values("y", "q")
-            .annotate(**figures)
-            .order_by()
-        )
-        return {(r.pop("y"), r.pop("q")): r for r in rows}
-
-    acts = grouped(_activities(campaign=campaign, org=org, date_to=date_to), "date", activities=Count("id"))
-    att = grouped(
-        _attendance(campaign=campaign, org=org, date_to=date_to), "activity__date", **ATTENDANCE_FIGURES
+    acts = _by_period(
+        _activities(campaign=campaign, org=org, date_to=date_to), "date", _quarter, activities=Count("id")
     )
-    spk = grouped(
-        _speeches(campaign=campaign, org=org, date_to=date_to), "activity__date", speakers=Count("id")
+    att = _by_period(
+        _attendance(campaign=campaign, org=org, date_to=date_to),
+        "activity__date",
+        _quarter,
+        **ATTENDANCE_FIGURES,
+    )
+    spk = _by_period(
+        _speeches(campaign=campaign, org=org, date_to=date_to),
+        "activity__date",
+        _quarter,
+        speakers=Count("id"),
     )
     result = []
     for key in sorted(set(acts) | set(att) | set(spk)):
@@ -566,6 +567,170 @@ def tallies_by_quarter(
             }
         )
     return result
+
+
+def tallies_all(
+    *, campaign: Campaign | None, org: Organization, date_to: date | None = None
+) -> dict[str, Any]:
+    """What the tallies page shows — {"total", "units", "types", "months", "quarters"}, each exactly what
+    tallies_total / tallies_by_unit / tallies_by_type / tallies_by_month / tallies_by_quarter give — from
+    one pass: the activities (one row each), their attendance and speakers counted per activity in SQL,
+    folded here by unit, type, month and quarter. At city scale the separate functions each group two
+    million attendance rows again; this groups them once."""
+    unit_of = _unit_keys(org)
+    acts = list(
+        _activities(campaign=campaign, org=org, date_to=date_to)
+        .values_list("pk", "org", "date", "type", "type__code")
+        .order_by()
+    )
+    att = {
+        row[0]: row[1:]
+        for row in _attendance(campaign=campaign, org=org, date_to=date_to)
+        .values("activity")
+        .annotate(**ATTENDANCE_FIGURES)
+        .order_by()
+        .values_list("activity", *ATTENDANCE_FIGURES)
+    }
+    spk = dict(
+        _speeches(campaign=campaign, org=org, date_to=date_to)
+        .values("activity")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("activity", "n")
+    )
+    names = list(ATTENDANCE_FIGURES)
+    children = list(org.children.order_by("sort_order", "id"))
+
+    def blank_figures() -> dict[str, Any]:
+        return {"activities": 0, "speakers": 0, **dict.fromkeys(names, 0)}
+
+    # First one small accumulator per (unit, type, month): a dict lookup per activity, not four.
+    cells: dict[tuple, list[int]] = {}
+    unit_last: dict[str, date] = {}
+    width = len(names)
+    for pk, unit_id, day, type_id, type_code in acts:
+        key = unit_of.get(unit_id, "")
+        cell_key = (key, type_id, type_code, day.year, day.month)
+        cell = cells.get(cell_key)
+        if cell is None:
+            cell = cells[cell_key] = [0] * (2 + width)
+        cell[0] += 1
+        cell[1] += spk.get(pk, 0)
+        figures = att.get(pk)
+        if figures is not None:
+            for i in range(width):
+                cell[2 + i] += figures[i]
+        last = unit_last.get(key)
+        if last is None or day > last:
+            unit_last[key] = day
+    units: dict[str, dict[str, Any]] = {}
+    by_type: dict[int, dict[str, Any]] = {}
+    months: dict[date, dict[str, Any]] = {}
+    quarters: dict[tuple[int, int], dict[str, Any]] = {}
+    unit_types: dict[str, dict[str, int]] = {}
+    for (key, type_id, type_code, year, month), cell in cells.items():
+        first = date(year, month, 1)
+        for target, bucket_key in (
+            (units, key),
+            (by_type, type_id),
+            (months, first),
+            (quarters, _quarter(first)),
+        ):
+            bucket = target.get(bucket_key)
+            if bucket is None:
+                bucket = target[bucket_key] = blank_figures()
+            bucket["activities"] += cell[0]
+            bucket["speakers"] += cell[1]
+            for i, name in enumerate(names):
+                bucket[name] += cell[2 + i]
+        counts = unit_types.setdefault(key, {})
+        counts[type_code] = counts.get(type_code, 0) + cell[0]
+    selfs: dict[str, list[int]] = {}
+    for unit_id, entries, minutes in (
+        _selfstudy(campaign=campaign, org=org, date_to=date_to)
+        .values("org")
+        .annotate(entries=Count("id"), minutes=Sum("minutes"))
+        .order_by()
+        .values_list("org", "entries", "minutes")
+    ):
+        bucket = selfs.setdefault(unit_of.get(unit_id, ""), [0, 0])
+        bucket[0] += entries
+        bucket[1] += minutes or 0
+
+    # Per unit: the same rows as tallies_by_unit (a unit unknown to the subtree map rolls up into 本级).
+    known = {str(child.pk) for child in children}
+    rows: dict[str, dict[str, Any]] = {}
+    for key in ["", *known]:
+        rows[key] = {
+            "activities": 0,
+            "by_type": {},
+            "speakers": 0,
+            "self_entries": 0,
+            "self_minutes": 0,
+            "last_date": None,
+            **dict.fromkeys(names, 0),
+        }
+    for key, figures in units.items():
+        row = rows[key if key in known else ""]
+        row["activities"] += figures["activities"]
+        row["speakers"] += figures["speakers"]
+        for name in names:
+            row[name] += figures[name]
+        for code, n in unit_types.get(key, {}).items():
+            row["by_type"][code] = row["by_type"].get(code, 0) + n
+        last = unit_last.get(key)
+        if last and (row["last_date"] is None or last > row["last_date"]):
+            row["last_date"] = last
+    for key, (entries, minutes) in selfs.items():
+        row = rows[key if key in known else ""]
+        row["self_entries"] += entries
+        row["self_minutes"] += minutes
+    unit_rows = []
+    own = {"org": org, "own_level": True, **rows[""]}
+    for row in [own, *({"org": c, "own_level": False, **rows[str(c.pk)]} for c in children)]:
+        row["rate"] = rate(row["present"], row["expected"])
+        row["self_hours"] = hours(row["self_minutes"])
+        if row["own_level"]:
+            if row["activities"] or row["self_entries"]:
+                unit_rows.append(row)
+        elif row["org"].is_active or row["activities"]:
+            unit_rows.append(row)
+
+    types = activity_types_for(campaigns=[campaign] if campaign else None)
+    type_rows = [
+        {
+            "type": t,
+            "activities": by_type.get(t.pk, {}).get("activities", 0),
+            "attendance": by_type.get(t.pk, {}).get("attendance", 0),
+            "speakers": by_type.get(t.pk, {}).get("speakers", 0),
+        }
+        for t in types
+        if campaign is not None or t.campaign_id is None or t.pk in by_type
+    ]
+    month_rows = [
+        {**figures, "month": month, "rate": rate(figures["present"], figures["expected"])}
+        for month, figures in sorted(months.items())
+    ]
+    quarter_rows = [
+        {**figures, "year": key[0], "quarter": key[1], "rate": rate(figures["present"], figures["expected"])}
+        for key, figures in sorted(quarters.items())
+    ]
+    own_total = sum(selfs.get(k, [0, 0])[0] for k in selfs), sum(selfs.get(k, [0, 0])[1] for k in selfs)
+    total = {
+        "activities": len(acts),
+        **{name: sum(f[name] for f in units.values()) for name in names},
+        "speakers": sum(f["speakers"] for f in units.values()),
+        "self_entries": own_total[0],
+        "self_hours": hours(own_total[1] if selfs else None),
+    }
+    total["rate"] = rate(total["present"], total["expected"])
+    return {
+        "total": total,
+        "units": unit_rows,
+        "types": type_rows,
+        "months": month_rows,
+        "quarters": quarter_rows,
+    }
 
 
 # --- silent units ---------------------------------------------------------------------------------------

@@ -526,9 +526,8 @@ def tallies(request: HttpRequest) -> HttpResponse:
     org = filters.get("org") or default_org
     as_of = filters.get("as_of") or selectors.as_of_for(campaign, today())
     kwargs = {"campaign": campaign, "org": org, "date_to": as_of}
-    units = selectors.tallies_by_unit(**kwargs)
-    types = selectors.tallies_by_type(**kwargs)
-    months = selectors.tallies_by_month(**kwargs)
+    tallied = selectors.tallies_all(**kwargs)  # one pass over the attendance rows for every table below
+    units, types, months = tallied["units"], tallied["types"], tallied["months"]
     # The type columns of the per-unit table: the types used at all in this view, in catalog order.
     columns = [t["type"] for t in types if t["activities"]]
     for row in units:
@@ -544,13 +543,13 @@ def tallies(request: HttpRequest) -> HttpResponse:
             "as_of": as_of,
             # Every activity count links to the activity list showing exactly the activities counted.
             "rows_base": f"{reverse('study:activity_list')}?{urlencode({'campaign': choice, 'date_to': as_of})}",
-            "total": selectors.tallies_total(**kwargs),
+            "total": tallied["total"],
             "units": units,
             "columns": columns,
             "types": types,
             "months": months,
             "peak": peak,
-            "quarters": selectors.tallies_by_quarter(**kwargs),
+            "quarters": tallied["quarters"],
             "silent": selectors.silent_units(org=org, today=as_of),
             "silent_days": selectors.unit_silence(org=org, today=as_of)["days"],
         },

@@ -22,6 +22,12 @@ class Command(BaseCommand):
             help="bureau: one bureau (default); city: the large city-scale dataset",
         )
         parser.add_argument(
+            "--scale",
+            type=float,
+            default=1.0,
+            help="city only: a fraction of the full size (0.01 builds a hundredth, for tests)",
+        )
+        parser.add_argument(
             "--force", action="store_true", help="load even though the database holds other data"
         )
 
@@ -30,21 +36,29 @@ class Command(BaseCommand):
             raise CommandError("数据库中已有非演示数据，为防止混入演示数据已停止。确需加载请加 --force。")
         size = options["size"]
         if size == "city":
+            from taizhang.core.demo_city import CITY_LOGINS, city_load
+
+            scale = options["scale"]
+            if not 0 < scale <= 1:
+                raise CommandError("--scale 须大于 0 且不大于 1")
             try:
-                from taizhang.core.demo_city import city_load
-            except ModuleNotFoundError as exc:
-                raise CommandError("城市规模演示数据（--size city）尚未提供") from exc
-            city_load(out=self.stdout)
+                loaded = city_load(scale=scale, out=self.stdout)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            if not loaded:
+                self.stdout.write("城市规模演示数据已加载，无需重复加载。")
+            self.print_logins(tuple((u, d) for u, _, d in CITY_LOGINS))
+            return
         else:
             loaded = demo_load(size=size, out=self.stdout)
             if not loaded:
                 self.stdout.write("演示数据已全部加载，无需重复加载。")
         self.print_logins()
 
-    def print_logins(self) -> None:
+    def print_logins(self, logins: tuple[tuple[str, str], ...] | None = None) -> None:
         from taizhang.accounts.demo import DEMO_LOGINS
 
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
-        for username, description in DEMO_LOGINS:
-            self.stdout.write(f"  {username:<10} {description}")
+        for username, description in logins or DEMO_LOGINS:
+            self.stdout.write(f"  {username:<14} {description}")
         self.stdout.write("打开 http://127.0.0.1:8000/ 登录。")
