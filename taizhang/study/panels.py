@@ -29,6 +29,30 @@ def _top_units(request: Any, roles: tuple[str, ...]) -> list[Organization]:
     return list(Organization.objects.filter(path__in=minimal).order_by("path"))
 
 
+COMMITTEE_FIGURES = (
+    ("study.activities", "集中学习"),
+    ("study.attendance", "参与人次"),
+    ("study.speakers", "研讨人次"),
+)
+
+
+def _committee_figures(campaign: Any, org: Organization, day: Any) -> list[dict]:
+    """The three headline figures from the metric catalog (the same rule as the dashboard and the
+    report), each linked to the rows behind it; only the three keys are counted, which at city scale
+    is a third of what the full tallies cost."""
+    from taizhang.reports import metrics
+    from taizhang.reports.selectors import rows_url
+
+    if campaign is None:
+        return []
+    scope_org = None if org.pk == campaign.org_id else org
+    values = metrics.compute(campaign, scope_org, keys=[k for k, _ in COMMITTEE_FIGURES], as_of=day)
+    return [
+        {"key": key, "label": label, "value": values[key], "url": rows_url(key, campaign, scope_org)}
+        for key, label in COMMITTEE_FIGURES
+    ]
+
+
 def _committee_panel(request: Any, campaign: Any, day: Any) -> list[dict]:
     panels = []
     for org in _top_units(request, ("admin", "leader")):
@@ -40,7 +64,7 @@ def _committee_panel(request: Any, campaign: Any, day: Any) -> list[dict]:
                     "org": org,
                     "campaign": campaign,
                     "as_of": day,
-                    "total": selectors.tallies_total(campaign=campaign, org=org, date_to=day),
+                    "figures": _committee_figures(campaign, org, day),
                     "silent": silent,
                     "days": selectors.unit_silence(org=org, today=day)["days"] if silent else None,
                 },

@@ -41,6 +41,25 @@ def test_the_committee_panel_counts_silent_branches(world, record):
     assert "panel-study-secretary" not in html
 
 
+def test_the_committee_panel_figures_are_the_catalogs_and_open_their_rows(world, record):
+    import re
+
+    from taizhang.reports import metrics
+
+    record(date=date(2023, 10, 10), absent={world.people_a[0]: "trip"}, speakers=[world.people_a[1]])
+    record(org=world.branch_b, date=date(2023, 11, 10))
+    html = _home(world.leader)
+    panel = html.split("panel-study-committee", 1)[1].split("panel-", 1)[0]
+    shown = dict(re.findall(r'data-key="([\w.]+)" href="[^"]+"><div class="figure-value">(\d+)<', panel))
+    expected = metrics.compute(world.campaign, None, keys=list(shown))
+    assert shown == {k: str(v) for k, v in expected.items()}
+    assert set(shown) == {"study.activities", "study.attendance", "study.speakers"}
+    assert shown["study.activities"] == "2" and shown["study.speakers"] == "1"
+    client = _client(world.leader)
+    for url in re.findall(r'data-key="[\w.]+" href="([^"]+)"', panel):
+        assert client.get(url.replace("&amp;", "&")).status_code == 200
+
+
 def test_the_member_panel_shows_own_attendance_and_the_self_study_button(world, record):
     record(topic="我参加的活动", speakers=[world.people_a[1]])
     html = _home(world.member_a)
