@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import (
     Count,
+    Exists,
     IntegerField,
     Max,
     OuterRef,
@@ -219,11 +220,23 @@ def _excerpt(value: Any, length: int = 40) -> str:
 # --- a member's own study ------------------------------------------------------------------------------
 
 
-def my_attendance(*, member: Member, campaign: Campaign | None = None) -> QuerySet[Attendance]:
-    """The member's attendance rows, newest first, with the activity and whether they spoke."""
+MY_ATTENDANCE_SHOWS = {"present": "参加", "absent": "缺席", "spoke": "研讨发言"}
+
+
+def my_attendance(
+    *, member: Member, campaign: Campaign | None = None, show: str = ""
+) -> QuerySet[Attendance]:
+    """The member's attendance rows, newest first, with the activity and whether they spoke; `show`
+    narrows them to the rows behind one of my_summary's figures (present, absent, spoke)."""
     qs = Attendance.objects.filter(member=member).select_related("activity__type", "activity__org")
     if campaign is not None:
         qs = qs.filter(activity__campaign=campaign)
+    if show == "present":
+        qs = qs.filter(PRESENT)
+    elif show == "absent":
+        qs = qs.filter(~PRESENT)
+    elif show == "spoke":
+        qs = qs.filter(Exists(Speech.objects.filter(activity=OuterRef("activity"), member=member)))
     spoke = Speech.objects.filter(activity=OuterRef("activity"), member=member).values("gist")[:1]
     return qs.annotate(gist=Subquery(spoke)).order_by("-activity__date", "-activity__id")
 

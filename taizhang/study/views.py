@@ -398,11 +398,20 @@ def my_study(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已记录自学“{entry.material}”，{entry.minutes} 分钟")
             return redirect("study:my_study")
-    context: dict[str, Any] = {"form": form, "member": member, "campaign": campaign, "scope_all": scope_all}
+    show = request.GET.get("show", "")
+    show = show if show in selectors.MY_ATTENDANCE_SHOWS else ""
+    context: dict[str, Any] = {
+        "form": form,
+        "member": member,
+        "campaign": campaign,
+        "scope_all": scope_all,
+        "show": show,
+        "show_label": selectors.MY_ATTENDANCE_SHOWS.get(show, ""),
+    }
     if member is not None:
         context["summary"] = selectors.my_summary(member=member, campaign=shown_campaign)
         context["attendance"] = Paginator(
-            selectors.my_attendance(member=member, campaign=shown_campaign), 15
+            selectors.my_attendance(member=member, campaign=shown_campaign, show=show), 15
         ).get_page(request.GET.get("apage"))
         entries = SelfStudy.objects.filter(member=member).select_related("campaign")
         if shown_campaign is not None:

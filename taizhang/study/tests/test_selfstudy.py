@@ -218,3 +218,37 @@ def test_a_secretary_logs_self_study_for_a_member_of_their_unit(world):
     _client(world.secretary_a).post(url, {**data, "member": world.people_b[1].pk})
     assert SelfStudy.objects.count() == 1
     assert _client(world.member_a).get(url).status_code == 403
+
+
+def test_each_of_my_figures_opens_the_rows_it_counts(world, record):
+    import re
+
+    me = world.people_a[1]
+    record(date=date(2023, 10, 9), topic="缺席的那次", absent={me: "trip"})
+    record(date=date(2023, 10, 16), topic="发言的那次", speakers=[me])
+    record(date=date(2023, 10, 23), topic="参加的那次")
+    client = _client(world.member_a)
+    html = client.get(reverse("study:my_study")).content.decode()
+    links = {
+        key: (href.replace("&amp;", "&"), value)
+        for href, key, value in re.findall(
+            r'href="([^"]*)"><div class="figure-value" data-figure="(\w+)">([^<]+)<', html
+        )
+    }
+    values = {key: value for key, (_, value) in links.items()}
+    assert set(values) == {"attended", "absent", "rate", "spoke", "self_entries", "self_hours"}
+    assert (values["attended"], values["absent"], values["spoke"]) == ("2", "1", "1")
+
+    def rows(key: str) -> list[str]:
+        page = client.get(reverse("study:my_study") + links[key][0].split("#")[0]).content.decode()
+        table = page.split("my-attendance", 1)[1].split("</table>", 1)[0]
+        return re.findall(r"的那次", table)
+
+    assert len(rows("attended")) == 2
+    assert len(rows("absent")) == 1
+    assert len(rows("spoke")) == 1
+    assert len(rows("rate")) == 3  # the rate's rows: every activity the member was expected at
+    assert "只看研讨发言" in client.get(reverse("study:my_study") + "?show=spoke").content.decode()
+    assert (
+        len(re.findall("的那次", client.get(reverse("study:my_study") + "?show=bogus").content.decode())) == 3
+    )
