@@ -27,6 +27,18 @@ def test_templates_and_our_assets_name_no_outside_host():
     assert offenders == []
 
 
+def test_vendor_assets_load_nothing_from_outside():
+    """The npm assets keep their license banners (getbootstrap.com, apache.org) and htmx parses paths
+    against a dummy base ("http://x"): text, never a load. No src/href/url() may point outside."""
+    vendor = Path(settings.BASE_DIR) / "static" / "vendor"
+    offenders = [
+        str(path)
+        for path in vendor.rglob("*")
+        if path.suffix in {".css", ".js"} and URL.search(path.read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert offenders == []
+
+
 @pytest.mark.django_db
 def test_rendered_pages_load_nothing_from_outside(world):
     client = Client()
