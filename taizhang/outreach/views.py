@@ -6,6 +6,7 @@ the user's scope; every list page issues a bounded number of queries.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -61,6 +62,33 @@ def _error(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc)
 
 
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    save: Callable[[dict], Any],
+    *,
+    success: str | Callable[[Any], str],
+    title: str,
+    cancel: str,
+    unit: bool = False,
+    **extra: Any,
+) -> HttpResponse:
+    """The shape every outreach form page shares. A valid form goes to `save(cleaned_data)`, which
+    returns the record to show next; a service's ValidationError lands on the field it names and the
+    form is shown again; `unit` first requires the record capability over the form's chosen unit."""
+    if form.is_valid():
+        if unit:
+            require(request.user, Cap.RECORD, form.cleaned_data["org"])
+        try:
+            saved = save(form.cleaned_data)
+        except ValidationError as exc:
+            _error(form, exc)
+        else:
+            messages.success(request, success(saved) if callable(success) else success)
+            return redirect(saved)
+    return render(request, "outreach/form.html", {"form": form, "title": title, "cancel": cancel, **extra})
+
+
 # --- Topics ----------------------------------------------------------------------------------
 
 
@@ -100,23 +128,14 @@ def _topic_form(request: HttpRequest, topic: Any, title: str) -> HttpResponse:
             "org": getattr(_default_org(request.user), "pk", None),
         }
     form = forms.TopicForm(request.POST or None, instance=topic, initial=initial, user=request.user)
-    if form.is_valid():
-        require(request.user, Cap.RECORD, form.cleaned_data["org"])
-        try:
-            saved = services.topic_save(topic=topic, data=form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            _error(form, exc)
-        else:
-            messages.success(request, f"已保存调研课题“{saved.title}”")
-            return redirect(saved)
-    return render(
+    return _form_page(
         request,
-        "outreach/form.html",
-        {
-            "form": form,
-            "title": title,
-            "cancel": topic.get_absolute_url() if topic else reverse("outreach:topic_list"),
-        },
+        form,
+        lambda data: services.topic_save(topic=topic, data=data, actor=request.user),
+        success=lambda saved: f"已保存调研课题“{saved.title}”",
+        title=title,
+        cancel=topic.get_absolute_url() if topic else reverse("outreach:topic_list"),
+        unit=True,
     )
 
 
@@ -363,27 +382,17 @@ def _demand_form(request: HttpRequest, demand: Any, title: str) -> HttpResponse:
             if visit:
                 initial.update(org=visit.org_id, raised_on=visit.date, channel="field")
     form = forms.DemandForm(request.POST or None, instance=demand, initial=initial, user=request.user)
-    if form.is_valid():
-        require(request.user, Cap.RECORD, form.cleaned_data["org"])
-        data = dict(form.cleaned_data)
-        if visit is not None:
-            data["visit"] = visit
-        try:
-            saved = services.demand_save(demand=demand, data=data, actor=request.user)
-        except ValidationError as exc:
-            _error(form, exc)
-        else:
-            messages.success(request, "已保存群众诉求")
-            return redirect(saved)
-    return render(
+    return _form_page(
         request,
-        "outreach/form.html",
-        {
-            "form": form,
-            "title": title,
-            "cancel": demand.get_absolute_url() if demand else reverse("outreach:demand_list"),
-            "note": f"走访收集，来自调研“{visit.subject}”" if visit else "",
-        },
+        form,
+        lambda data: services.demand_save(
+            demand=demand, data={**data, "visit": visit} if visit is not None else data, actor=request.user
+        ),
+        success="已保存群众诉求",
+        title=title,
+        cancel=demand.get_absolute_url() if demand else reverse("outreach:demand_list"),
+        unit=True,
+        note=f"走访收集，来自调研“{visit.subject}”" if visit else "",
     )
 
 
@@ -402,54 +411,39 @@ def demand_respond(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.DemandRespondForm(
         request.POST or None, initial={"handler": demand.handler, "response": demand.response}
     )
-    if form.is_valid():
-        try:
-            services.demand_respond(demand=demand, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _error(form, exc)
-        else:
-            messages.success(request, "已记录办理情况")
-            return redirect(demand)
-    return render(
+    return _form_page(
         request,
-        "outreach/form.html",
-        {"form": form, "title": "记录办理情况", "cancel": demand.get_absolute_url()},
+        form,
+        lambda data: services.demand_respond(demand=demand, actor=request.user, **data),
+        success="已记录办理情况",
+        title="记录办理情况",
+        cancel=demand.get_absolute_url(),
     )
 
 
 def demand_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     demand = get_rw_demand_for_user(request.user, pk)
     form = forms.DemandResolveForm(request.POST or None, demand=demand)
-    if form.is_valid():
-        try:
-            services.demand_resolve(demand=demand, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _error(form, exc)
-        else:
-            messages.success(request, "已标记为已解决")
-            return redirect(demand)
-    return render(
+    return _form_page(
         request,
-        "outreach/form.html",
-        {"form": form, "title": "标记为已解决", "cancel": demand.get_absolute_url()},
+        form,
+        lambda data: services.demand_resolve(demand=demand, actor=request.user, **data),
+        success="已标记为已解决",
+        title="标记为已解决",
+        cancel=demand.get_absolute_url(),
     )
 
 
 def demand_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     demand = get_rw_demand_for_user(request.user, pk)
     form = forms.ReasonForm(request.POST or None)
-    if form.is_valid():
-        try:
-            services.demand_reopen(demand=demand, reason=form.cleaned_data["reason"], actor=request.user)
-        except ValidationError as exc:
-            _error(form, exc)
-        else:
-            messages.success(request, "已重新打开该诉求")
-            return redirect(demand)
-    return render(
+    return _form_page(
         request,
-        "outreach/form.html",
-        {"form": form, "title": "重新打开诉求", "cancel": demand.get_absolute_url()},
+        form,
+        lambda data: services.demand_reopen(demand=demand, reason=data["reason"], actor=request.user),
+        success="已重新打开该诉求",
+        title="重新打开诉求",
+        cancel=demand.get_absolute_url(),
     )
 
 
@@ -464,24 +458,15 @@ def demand_to_matter(request: HttpRequest, pk: int) -> HttpResponse:
         with_campaign=False,
         initial=forms.matter_initial_from_demand(demand),
     )
-    if form.is_valid():
-        require(request.user, Cap.RECORD, form.cleaned_data["org"])
-        try:
-            matter = services.demand_to_matter(demand=demand, data=form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            _error(form, exc)
-        else:
-            messages.success(request, f"已转为办实事“{matter.title}”")
-            return redirect(matter)
-    return render(
+    return _form_page(
         request,
-        "outreach/form.html",
-        {
-            "form": form,
-            "title": "诉求转为办实事",
-            "cancel": demand.get_absolute_url(),
-            "note": f"来源诉求：{demand.content}",
-        },
+        form,
+        lambda data: services.demand_to_matter(demand=demand, data=data, actor=request.user),
+        success=lambda matter: f"已转为办实事“{matter.title}”",
+        title="诉求转为办实事",
+        cancel=demand.get_absolute_url(),
+        unit=True,
+        note=f"来源诉求：{demand.content}",
     )
 
 
@@ -562,26 +547,20 @@ def _matter_form(request: HttpRequest, matter: Any, title: str) -> HttpResponse:
             "org": getattr(_default_org(request.user), "pk", None),
         }
     form = forms.MatterForm(request.POST or None, instance=matter, initial=initial, user=request.user)
-    if form.is_valid():
-        require(request.user, Cap.RECORD, form.cleaned_data["org"])
-        try:
-            if matter is None:
-                saved = services.matter_create(data=form.cleaned_data, actor=request.user)
-            else:
-                saved = services.matter_update(matter=matter, data=form.cleaned_data, actor=request.user)
-        except ValidationError as exc:
-            _error(form, exc)
-        else:
-            messages.success(request, f"已保存办实事“{saved.title}”")
-            return redirect(saved)
-    return render(
+
+    def save(data: dict) -> Any:
+        if matter is None:
+            return services.matter_create(data=data, actor=request.user)
+        return services.matter_update(matter=matter, data=data, actor=request.user)
+
+    return _form_page(
         request,
-        "outreach/form.html",
-        {
-            "form": form,
-            "title": title,
-            "cancel": matter.get_absolute_url() if matter else reverse("outreach:matter_list"),
-        },
+        form,
+        save,
+        success=lambda saved: f"已保存办实事“{saved.title}”",
+        title=title,
+        cancel=matter.get_absolute_url() if matter else reverse("outreach:matter_list"),
+        unit=True,
     )
 
 
@@ -598,90 +577,74 @@ def matter_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def matter_progress(request: HttpRequest, pk: int) -> HttpResponse:
     matter = get_rw_matter_for_user(request.user, pk)
     form = forms.MatterProgressForm(request.POST or None, request.FILES or None, matter=matter)
-    if form.is_valid():
-        try:
-            services.matter_progress(
-                matter=matter,
-                note=form.cleaned_data["note"],
-                status=form.cleaned_data["status"],
-                uploads=form.cleaned_data["files"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            _error(form, exc)
-        else:
-            messages.success(request, "已记录推进情况")
-            return redirect(matter)
-    return render(
+
+    def save(data: dict) -> Any:
+        services.matter_progress(
+            matter=matter, note=data["note"], status=data["status"], uploads=data["files"], actor=request.user
+        )
+        return matter  # the service returns its event; the user goes back to the matter
+
+    return _form_page(
         request,
-        "outreach/form.html",
-        {
-            "form": form,
-            "title": f"记录推进情况：{matter.title}",
-            "cancel": matter.get_absolute_url(),
-            "upload": True,
-        },
+        form,
+        save,
+        success="已记录推进情况",
+        title=f"记录推进情况：{matter.title}",
+        cancel=matter.get_absolute_url(),
+        upload=True,
     )
 
 
 def matter_complete(request: HttpRequest, pk: int) -> HttpResponse:
     matter = get_rw_matter_for_user(request.user, pk)
     form = forms.MatterCompleteForm(request.POST or None, request.FILES or None, matter=matter)
-    if form.is_valid():
-        try:
-            services.matter_complete(
-                matter=matter,
-                done_on=form.cleaned_data["done_on"],
-                outcome=form.cleaned_data["outcome"],
-                beneficiary_count=form.cleaned_data["beneficiary_count"],
-                uploads=form.cleaned_data["files"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            _error(form, exc)
-        else:
-            messages.success(request, f"“{matter.title}”已办结")
-            return redirect(matter)
-    return render(
+    return _form_page(
         request,
-        "outreach/form.html",
-        {"form": form, "title": f"办结：{matter.title}", "cancel": matter.get_absolute_url(), "upload": True},
+        form,
+        lambda data: services.matter_complete(
+            matter=matter,
+            done_on=data["done_on"],
+            outcome=data["outcome"],
+            beneficiary_count=data["beneficiary_count"],
+            uploads=data["files"],
+            actor=request.user,
+        ),
+        success=f"“{matter.title}”已办结",
+        title=f"办结：{matter.title}",
+        cancel=matter.get_absolute_url(),
+        upload=True,
     )
 
 
 def matter_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     matter = get_rw_matter_for_user(request.user, pk)
     form = forms.ReasonForm(request.POST or None)
-    if form.is_valid():
-        try:
-            services.matter_reopen(matter=matter, reason=form.cleaned_data["reason"], actor=request.user)
-        except ValidationError as exc:
-            _error(form, exc)
-        else:
-            messages.success(request, "已重新打开，状态改为推进中")
-            return redirect(matter)
-    return render(
+    return _form_page(
         request,
-        "outreach/form.html",
-        {"form": form, "title": "重新打开办实事", "cancel": matter.get_absolute_url()},
+        form,
+        lambda data: services.matter_reopen(matter=matter, reason=data["reason"], actor=request.user),
+        success="已重新打开，状态改为推进中",
+        title="重新打开办实事",
+        cancel=matter.get_absolute_url(),
     )
 
 
 def matter_attach(request: HttpRequest, pk: int) -> HttpResponse:
     matter = get_rw_matter_for_user(request.user, pk)
     form = forms.AttachForm(request.POST or None, request.FILES or None)
-    if form.is_valid():
-        try:
-            services.matter_attach(matter=matter, uploads=form.cleaned_data["files"], actor=request.user)
-        except ValidationError as exc:
-            _error(form, exc)
-        else:
-            messages.success(request, "已上传佐证材料")
-            return redirect(matter)
-    return render(
+
+    def save(data: dict) -> Any:
+        services.matter_attach(matter=matter, uploads=data["files"], actor=request.user)
+        return matter  # the service returns its event; the user goes back to the matter
+
+    return _form_page(
         request,
-        "outreach/form.html",
-        {"form": form, "title": "上传佐证材料", "cancel": matter.get_absolute_url(), "upload": True},
+        form,
+        save,
+        success="已上传佐证材料",
+        title="上传佐证材料",
+        cancel=matter.get_absolute_url(),
+        upload=True,
     )
 
 
