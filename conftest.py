@@ -42,6 +42,26 @@ class World:
     people_b: list
 
 
+_DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_setup"}
+
+
+@pytest.fixture(autouse=True)
+def _stored_counts_agree(request: pytest.FixtureRequest) -> Any:
+    """After every test that touched the database: each activity's stored counts (参与/应到/实到/列席/研讨,
+    study.counts) equal its attendance and speech rows. Whatever a test did through services, views,
+    imports or demos, no write path may leave them behind."""
+    if not (_DB_FIXTURES & set(request.fixturenames) or request.node.get_closest_marker("django_db")):
+        yield
+        return
+    # Set up after the database fixture, so this check runs before its rollback or flush.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from taizhang.study import counts
+
+    wrong = list(counts.mismatched().values_list("pk", "topic")[:5])
+    assert not wrong, f"stored activity counts differ from the rows: {wrong}"
+
+
 @pytest.fixture
 def world(db) -> World:  # noqa: ANN001
     from taizhang.study.defaults import ensure_default_activity_types

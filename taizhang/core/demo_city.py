@@ -622,6 +622,12 @@ def _study(city: City) -> str:
         "recorder",
         "minutes",
         "created_at",
+        # The stored counts (study.counts), counted here as the rows are made: no recount pass.
+        "n_attendance",
+        "n_expected",
+        "n_present",
+        "n_invited",
+        "n_speakers",
     )
     for seq, i in enumerate(order):
         day, unit, code, roster, branch = dated[i]
@@ -633,6 +639,7 @@ def _study(city: City) -> str:
             invitee = rng.choice(city.leaders_of[city.committee_of[branch]])
             chosen[-1] = invitee
         present: list[int] = []
+        invited = int(invitee is not None)
         for member in chosen:
             if member == invitee:
                 attendance_rows.append((attendance_id, activity_id, member, "present", True, "", ""))
@@ -676,6 +683,11 @@ def _study(city: City) -> str:
                 "",
                 f"{host}主持，{reader}领学，与会同志结合工作实际交流了学习体会。" if seq % 4 == 0 else "",
                 city.at(day, 18),
+                len(present),
+                len(chosen) - invited,
+                len(present) - invited,
+                invited,
+                speakers,
             )
         )
         if code != "group_meeting":

@@ -27,6 +27,7 @@ from taizhang.campaigns.models import Campaign
 from taizhang.core.demo import DEMO_CAMPAIGN, DEMO_ROOT_ORG, DemoContext
 from taizhang.core.models import Event
 from taizhang.org.models import Member, Organization
+from taizhang.study import counts
 from taizhang.study.models import ActivityType, Attendance, Material, SelfStudy, Speech, StudyActivity
 
 NAME = "study"
@@ -757,6 +758,7 @@ def _write(
         )
     Attendance.objects.bulk_create(rows, batch_size=2000)
     Speech.objects.bulk_create(talks, batch_size=2000)
+    counts.refresh(a.pk for a in activities)
     through.objects.bulk_create(links, batch_size=2000)
     Event.objects.bulk_create(events, batch_size=2000)
     in_campaign = sum(1 for a in activities if a.campaign_id)

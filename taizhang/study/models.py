@@ -92,6 +92,15 @@ class StudyActivity(TimeStampedModel):
     other_materials = models.TextField("其他学习内容", blank=True)
     minutes = models.TextField("会议记录", blank=True)
     note = models.TextField("备注", blank=True)
+    # Counts of this activity's attendance and speech rows, kept by every write path
+    # (study.services.activity_counts_refresh) so that city-wide figures add up 100,000 activities
+    # instead of counting 2,000,000 attendance rows. The rows stay the truth: `taizhang recount --check`
+    # and the metric tests compare both.
+    n_attendance = models.PositiveIntegerField("参与人次", default=0, editable=False)  # present, invitees too
+    n_expected = models.PositiveIntegerField("应到人次", default=0, editable=False)  # not invitees
+    n_present = models.PositiveIntegerField("实到人次", default=0, editable=False)  # present, not invitees
+    n_invited = models.PositiveIntegerField("列席人次", default=0, editable=False)
+    n_speakers = models.PositiveIntegerField("研讨发言人次", default=0, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_view_cap = Cap.VIEW

@@ -20,17 +20,12 @@ from django.conf import settings
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-)
-from django.db.models.functions import (
-    Coalesce,
 )
 
 from taizhang.campaigns.models import Campaign
@@ -59,26 +54,11 @@ def hours(minutes: int | None) -> float:
 # --- one place for the per-activity counts ---------------------------------------------------------
 
 
-def _per_activity(model: Any, condition: Q = Q()) -> Coalesce:  # noqa: B008
-    rows = (
-        model.objects.filter(condition, activity=OuterRef("pk"))
-        .order_by()
-        .values("activity")
-        .annotate(n=Count("id"))
-        .values("n")[:1]
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
-
-
 def with_counts(qs: QuerySet[StudyActivity]) -> QuerySet[StudyActivity]:
-    """Annotate expected (应到), present (实到), invited (列席), attendance (参与人次), speakers (研讨人次)."""
-    return qs.annotate(
-        n_expected=_per_activity(Attendance, MEMBER_ROW),
-        n_present=_per_activity(Attendance, PRESENT & MEMBER_ROW),
-        n_invited=_per_activity(Attendance, Q(invited=True)),
-        n_attendance=_per_activity(Attendance, PRESENT),
-        n_speakers=_per_activity(Speech),
-    )
+    """The activities with n_expected (应到), n_present (实到), n_invited (列席), n_attendance (参与人次) and
+    n_speakers (研讨人次): stored on each activity (study.counts, kept by every write path), so a list
+    of activities reads them with the rows, whatever the number of people."""
+    return qs
 
 
 # --- lists ------------------------------------------------------------------------------------------
@@ -318,37 +298,31 @@ def _activities(
     return qs.filter(date__lte=date_to) if date_to else qs
 
 
-def _attendance(*, campaign: Campaign | None, org: Organization, date_to: date | None = None) -> QuerySet:
-    qs = _scoped(Attendance.objects.all(), campaign=campaign, org=org, prefix="activity__")
-    return qs.filter(activity__date__lte=date_to) if date_to else qs
-
-
-def _speeches(*, campaign: Campaign | None, org: Organization, date_to: date | None = None) -> QuerySet:
-    qs = _scoped(Speech.objects.all(), campaign=campaign, org=org, prefix="activity__")
-    return qs.filter(activity__date__lte=date_to) if date_to else qs
-
-
 def _selfstudy(*, campaign: Campaign | None, org: Organization, date_to: date | None = None) -> QuerySet:
     qs = _scoped(SelfStudy.objects.all(), campaign=campaign, org=org)
     return qs.filter(date__lte=date_to) if date_to else qs
 
 
+# The attendance figures summed from the activities' stored counts (study.counts): 100,000 activities
+# at city scale, not 2,000,000 attendance rows.
 ATTENDANCE_FIGURES = {
-    "attendance": Count("id", filter=PRESENT),
-    "expected": Count("id", filter=MEMBER_ROW),
-    "present": Count("id", filter=PRESENT & MEMBER_ROW),
-    "invited": Count("id", filter=Q(invited=True)),
+    "attendance": Sum("n_attendance"),
+    "expected": Sum("n_expected"),
+    "present": Sum("n_present"),
+    "invited": Sum("n_invited"),
 }
+NAMES = list(ATTENDANCE_FIGURES)
 
 
 def tallies_total(
     *, campaign: Campaign | None, org: Organization, date_to: date | None = None
 ) -> dict[str, Any]:
     """The headline figures of a campaign in a subtree: activities, 参与人次, 应到/实到, rate, 研讨人次,
-    self-study entries and hours (the study.* keys of the metric catalog)."""
-    figures: dict[str, Any] = {"activities": _activities(campaign=campaign, org=org, date_to=date_to).count()}
-    figures.update(_attendance(campaign=campaign, org=org, date_to=date_to).aggregate(**ATTENDANCE_FIGURES))
-    figures["speakers"] = _speeches(campaign=campaign, org=org, date_to=date_to).count()
+    self-study entries and hours (the study.* keys of the metric catalog). Two queries."""
+    row = _activities(campaign=campaign, org=org, date_to=date_to).aggregate(
+        activities=Count("id"), speakers=Sum("n_speakers"), **ATTENDANCE_FIGURES
+    )
+    figures: dict[str, Any] = {name: row[name] or 0 for name in row}
     own = _selfstudy(campaign=campaign, org=org, date_to=date_to).aggregate(
         entries=Count("id"), minutes=Sum("minutes")
     )
@@ -362,7 +336,7 @@ def _unit_keys(org: Organization) -> dict[int, str]:
     """{unit id: which child of `org` holds it} for every unit of the subtree: the id after org's path
     ("" for org itself). Paths are materialized ("/1/4/12/"); for org "/1/4/" the unit at "/1/4/12/30/"
     gives "12". Rows are grouped by their unit id in SQL and folded into children here: no string work
-    per row in the database (millions of attendance rows at city scale)."""
+    per row in the database."""
     start = len(org.path)
     return {
         pk: path[start:].split("/", 1)[0]
@@ -376,83 +350,7 @@ def tallies_by_unit(
     """One row per unit directly under `org` (its whole subtree rolled up), plus `org` itself ("本级")
     when it has records of its own. Each row: activities (total and by type code), attendance,
     expected, present, rate, speakers, self-study entries and hours, last activity date."""
-    children = list(org.children.order_by("sort_order", "id"))
-    unit_of = _unit_keys(org)
-    activities = (
-        _activities(campaign=campaign, org=org, date_to=date_to)
-        .values("org", "type__code")
-        .annotate(n=Count("id"), last=Max("date"))
-        .order_by()
-    )
-    attendance = (
-        _attendance(campaign=campaign, org=org, date_to=date_to)
-        .values("activity__org")
-        .annotate(**ATTENDANCE_FIGURES)
-        .order_by()
-    )
-    speeches = (
-        _speeches(campaign=campaign, org=org, date_to=date_to)
-        .values("activity__org")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    selfs = (
-        _selfstudy(campaign=campaign, org=org, date_to=date_to)
-        .values("org")
-        .annotate(entries=Count("id"), minutes=Sum("minutes"))
-        .order_by()
-    )
-
-    def blank(unit: Organization, own_level: bool) -> dict[str, Any]:
-        return {
-            "org": unit,
-            "own_level": own_level,
-            "activities": 0,
-            "by_type": {},
-            "attendance": 0,
-            "expected": 0,
-            "present": 0,
-            "invited": 0,
-            "speakers": 0,
-            "self_entries": 0,
-            "self_minutes": 0,
-            "last_date": None,
-        }
-
-    rows: dict[str, dict[str, Any]] = {"": blank(org, True)}
-    rows.update({str(child.pk): blank(child, False) for child in children})
-
-    def row_of(unit_id: int) -> dict[str, Any]:
-        # A unit moved out of the subtree since (or unknown): its rows roll up into "本级".
-        return rows.get(unit_of.get(unit_id, ""), rows[""])
-
-    for item in activities:
-        row = row_of(item["org"])
-        row["activities"] += item["n"]
-        row["by_type"][item["type__code"]] = row["by_type"].get(item["type__code"], 0) + item["n"]
-        if item["last"] and (row["last_date"] is None or item["last"] > row["last_date"]):
-            row["last_date"] = item["last"]
-    for item in attendance:
-        row = row_of(item["activity__org"])
-        for name in ATTENDANCE_FIGURES:
-            row[name] += item[name]
-    for item in speeches:
-        row_of(item["activity__org"])["speakers"] += item["n"]
-    for item in selfs:
-        row = row_of(item["org"])
-        row["self_entries"] += item["entries"]
-        row["self_minutes"] += item["minutes"] or 0
-    result = []
-    own = rows.pop("")
-    for row in [own, *rows.values()]:
-        row["rate"] = rate(row["present"], row["expected"])
-        row["self_hours"] = hours(row["self_minutes"])
-    if own["activities"] or own["self_entries"]:
-        result.append(own)
-    result.extend(
-        rows[str(child.pk)] for child in children if child.is_active or rows[str(child.pk)]["activities"]
-    )
-    return result
+    return tallies_all(campaign=campaign, org=org, date_to=date_to)["units"]
 
 
 def tallies_by_type(
@@ -460,205 +358,72 @@ def tallies_by_type(
 ) -> list[dict[str, Any]]:
     """Per activity type (every default type and the campaign's own, zeros included): activities,
     attendance (参与人次) and speakers (研讨人次)."""
-    acts = dict(
-        _activities(campaign=campaign, org=org, date_to=date_to)
-        .values("type")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("type", "n")
-    )
-    att = dict(
-        _attendance(campaign=campaign, org=org, date_to=date_to)
-        .filter(PRESENT)
-        .values("activity__type")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("activity__type", "n")
-    )
-    spk = dict(
-        _speeches(campaign=campaign, org=org, date_to=date_to)
-        .values("activity__type")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("activity__type", "n")
-    )
-    types = activity_types_for(campaigns=[campaign] if campaign else None)
-    used = set(acts)
-    return [
-        {
-            "type": t,
-            "activities": acts.get(t.pk, 0),
-            "attendance": att.get(t.pk, 0),
-            "speakers": spk.get(t.pk, 0),
-        }
-        for t in types
-        if campaign is not None or t.campaign_id is None or t.pk in used
-    ]
-
-
-def _by_period(qs: QuerySet, field: str, period: Any, **figures: Any) -> dict[Any, dict[str, int]]:
-    """{period(day): summed figures}: rows grouped by their day in SQL (a plain column: no date function
-    called per row, which on SQLite is a Python call for each of millions of attendance rows), then the
-    few days folded into months or quarters here."""
-    folded: dict[Any, dict[str, int]] = {}
-    for row in qs.values(field).annotate(**figures).order_by():
-        day = row.pop(field)
-        target = folded.setdefault(period(day), dict.fromkeys(figures, 0))
-        for name in figures:
-            target[name] += row[name] or 0
-    return folded
-
-
-def _month(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _quarter(day: date) -> tuple[int, int]:
-    return (day.year, (day.month - 1) // 3 + 1)
+    return tallies_all(campaign=campaign, org=org, date_to=date_to)["types"]
 
 
 def tallies_by_month(
     *, campaign: Campaign | None, org: Organization, date_to: date | None = None
 ) -> list[dict[str, Any]]:
     """Per calendar month with any record: activities, attendance, expected/present/rate, speakers."""
-    acts = _by_period(_activities(campaign=campaign, org=org, date_to=date_to), "date", _month, n=Count("id"))
-    att = _by_period(
-        _attendance(campaign=campaign, org=org, date_to=date_to),
-        "activity__date",
-        _month,
-        **ATTENDANCE_FIGURES,
-    )
-    spk = _by_period(
-        _speeches(campaign=campaign, org=org, date_to=date_to), "activity__date", _month, n=Count("id")
-    )
-    months = sorted(set(acts) | set(att) | set(spk))
-    result = []
-    for month in months:
-        figures = att.get(month, dict.fromkeys(ATTENDANCE_FIGURES, 0))
-        result.append(
-            {
-                "month": month,
-                "activities": acts.get(month, {}).get("n", 0),
-                "speakers": spk.get(month, {}).get("n", 0),
-                **figures,
-                "rate": rate(figures["present"], figures["expected"]),
-            }
-        )
-    return result
+    return tallies_all(campaign=campaign, org=org, date_to=date_to)["months"]
 
 
 def tallies_by_quarter(
     *, campaign: Campaign | None, org: Organization, date_to: date | None = None
 ) -> list[dict[str, Any]]:
     """Per calendar quarter (year, quarter): activities, attendance, rate, speakers."""
-    acts = _by_period(
-        _activities(campaign=campaign, org=org, date_to=date_to), "date", _quarter, activities=Count("id")
-    )
-    att = _by_period(
-        _attendance(campaign=campaign, org=org, date_to=date_to),
-        "activity__date",
-        _quarter,
-        **ATTENDANCE_FIGURES,
-    )
-    spk = _by_period(
-        _speeches(campaign=campaign, org=org, date_to=date_to),
-        "activity__date",
-        _quarter,
-        speakers=Count("id"),
-    )
-    result = []
-    for key in sorted(set(acts) | set(att) | set(spk)):
-        figures = att.get(key, dict.fromkeys(ATTENDANCE_FIGURES, 0))
-        result.append(
-            {
-                "year": key[0],
-                "quarter": key[1],
-                "activities": acts.get(key, {}).get("activities", 0),
-                "speakers": spk.get(key, {}).get("speakers", 0),
-                **figures,
-                "rate": rate(figures["present"], figures["expected"]),
-            }
-        )
-    return result
+    return tallies_all(campaign=campaign, org=org, date_to=date_to)["quarters"]
+
+
+def _quarter(day: date) -> tuple[int, int]:
+    return (day.year, (day.month - 1) // 3 + 1)
 
 
 def tallies_all(
     *, campaign: Campaign | None, org: Organization, date_to: date | None = None
 ) -> dict[str, Any]:
-    """What the tallies page shows — {"total", "units", "types", "months", "quarters"}, each exactly what
-    tallies_total / tallies_by_unit / tallies_by_type / tallies_by_month / tallies_by_quarter give — from
-    one pass: the activities (one row each), their attendance and speakers counted per activity in SQL,
-    folded here by unit, type, month and quarter. At city scale the separate functions each group two
-    million attendance rows again; this groups them once."""
+    """What the tallies page shows: {"total", "units", "types", "months", "quarters"}. The activities'
+    stored counts grouped twice in SQL — by (unit, type), by day — and the few thousand groups folded
+    here into child units, types, months and quarters; then self-study grouped by unit. Three queries
+    (plus the unit map and the types), whatever the number of activities or people."""
     unit_of = _unit_keys(org)
-    acts = list(
-        _activities(campaign=campaign, org=org, date_to=date_to)
-        .values_list("pk", "org", "date", "type", "type__code")
-        .order_by()
-    )
-    att = {
-        row[0]: row[1:]
-        for row in _attendance(campaign=campaign, org=org, date_to=date_to)
-        .values("activity")
-        .annotate(**ATTENDANCE_FIGURES)
-        .order_by()
-        .values_list("activity", *ATTENDANCE_FIGURES)
-    }
-    spk = dict(
-        _speeches(campaign=campaign, org=org, date_to=date_to)
-        .values("activity")
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list("activity", "n")
-    )
-    names = list(ATTENDANCE_FIGURES)
+    activities = _activities(campaign=campaign, org=org, date_to=date_to)
+    sums = {"activities": Count("id"), "speakers": Sum("n_speakers"), **ATTENDANCE_FIGURES}
+    fields = list(sums)
     children = list(org.children.order_by("sort_order", "id"))
 
-    def blank_figures() -> dict[str, Any]:
-        return {"activities": 0, "speakers": 0, **dict.fromkeys(names, 0)}
+    def blank() -> dict[str, Any]:
+        return dict.fromkeys(fields, 0)
 
-    # First one small accumulator per (unit, type, month): a dict lookup per activity, not four.
-    cells: dict[tuple, list[int]] = {}
-    unit_last: dict[str, date] = {}
-    width = len(names)
-    for pk, unit_id, day, type_id, type_code in acts:
-        key = unit_of.get(unit_id, "")
-        cell_key = (key, type_id, type_code, day.year, day.month)
-        cell = cells.get(cell_key)
-        if cell is None:
-            cell = cells[cell_key] = [0] * (2 + width)
-        cell[0] += 1
-        cell[1] += spk.get(pk, 0)
-        figures = att.get(pk)
-        if figures is not None:
-            for i in range(width):
-                cell[2 + i] += figures[i]
-        last = unit_last.get(key)
-        if last is None or day > last:
-            unit_last[key] = day
-    units: dict[str, dict[str, Any]] = {}
+    def add(target: dict[str, Any], row: dict[str, Any]) -> None:
+        for name in fields:
+            target[name] += row[name] or 0
+
+    known = {str(child.pk) for child in children}
+    units: dict[str, dict[str, Any]] = {
+        key: {**blank(), "by_type": {}, "self_entries": 0, "self_minutes": 0, "last_date": None}
+        for key in ["", *known]
+    }
     by_type: dict[int, dict[str, Any]] = {}
+    total = blank()
+    for row in activities.values("org", "type", "type__code").annotate(last=Max("date"), **sums).order_by():
+        # A unit moved out of the subtree since (or unknown): its records roll up into "本级".
+        key = unit_of.get(row["org"], "")
+        unit = units[key if key in known else ""]
+        add(unit, row)
+        unit["by_type"][row["type__code"]] = unit["by_type"].get(row["type__code"], 0) + row["activities"]
+        if unit["last_date"] is None or row["last"] > unit["last_date"]:
+            unit["last_date"] = row["last"]
+        add(by_type.setdefault(row["type"], blank()), row)
+        add(total, row)
     months: dict[date, dict[str, Any]] = {}
     quarters: dict[tuple[int, int], dict[str, Any]] = {}
-    unit_types: dict[str, dict[str, int]] = {}
-    for (key, type_id, type_code, year, month), cell in cells.items():
-        first = date(year, month, 1)
-        for target, bucket_key in (
-            (units, key),
-            (by_type, type_id),
-            (months, first),
-            (quarters, _quarter(first)),
-        ):
-            bucket = target.get(bucket_key)
-            if bucket is None:
-                bucket = target[bucket_key] = blank_figures()
-            bucket["activities"] += cell[0]
-            bucket["speakers"] += cell[1]
-            for i, name in enumerate(names):
-                bucket[name] += cell[2 + i]
-        counts = unit_types.setdefault(key, {})
-        counts[type_code] = counts.get(type_code, 0) + cell[0]
-    selfs: dict[str, list[int]] = {}
+    # Grouped by the day, a plain column (a date function per row is a Python call on SQLite).
+    for row in activities.values("date").annotate(**sums).order_by():
+        day = row["date"]
+        add(months.setdefault(day.replace(day=1), blank()), row)
+        add(quarters.setdefault(_quarter(day), blank()), row)
+    self_total = [0, 0]
     for unit_id, entries, minutes in (
         _selfstudy(campaign=campaign, org=org, date_to=date_to)
         .values("org")
@@ -666,41 +431,16 @@ def tallies_all(
         .order_by()
         .values_list("org", "entries", "minutes")
     ):
-        bucket = selfs.setdefault(unit_of.get(unit_id, ""), [0, 0])
-        bucket[0] += entries
-        bucket[1] += minutes or 0
+        key = unit_of.get(unit_id, "")
+        unit = units[key if key in known else ""]
+        unit["self_entries"] += entries
+        unit["self_minutes"] += minutes or 0
+        self_total[0] += entries
+        self_total[1] += minutes or 0
 
-    # Per unit: the same rows as tallies_by_unit (a unit unknown to the subtree map rolls up into 本级).
-    known = {str(child.pk) for child in children}
-    rows: dict[str, dict[str, Any]] = {}
-    for key in ["", *known]:
-        rows[key] = {
-            "activities": 0,
-            "by_type": {},
-            "speakers": 0,
-            "self_entries": 0,
-            "self_minutes": 0,
-            "last_date": None,
-            **dict.fromkeys(names, 0),
-        }
-    for key, figures in units.items():
-        row = rows[key if key in known else ""]
-        row["activities"] += figures["activities"]
-        row["speakers"] += figures["speakers"]
-        for name in names:
-            row[name] += figures[name]
-        for code, n in unit_types.get(key, {}).items():
-            row["by_type"][code] = row["by_type"].get(code, 0) + n
-        last = unit_last.get(key)
-        if last and (row["last_date"] is None or last > row["last_date"]):
-            row["last_date"] = last
-    for key, (entries, minutes) in selfs.items():
-        row = rows[key if key in known else ""]
-        row["self_entries"] += entries
-        row["self_minutes"] += minutes
     unit_rows = []
-    own = {"org": org, "own_level": True, **rows[""]}
-    for row in [own, *({"org": c, "own_level": False, **rows[str(c.pk)]} for c in children)]:
+    own = {"org": org, "own_level": True, **units[""]}
+    for row in [own, *({"org": c, "own_level": False, **units[str(c.pk)]} for c in children)]:
         row["rate"] = rate(row["present"], row["expected"])
         row["self_hours"] = hours(row["self_minutes"])
         if row["own_level"]:
@@ -708,7 +448,6 @@ def tallies_all(
                 unit_rows.append(row)
         elif row["org"].is_active or row["activities"]:
             unit_rows.append(row)
-
     types = activity_types_for(campaigns=[campaign] if campaign else None)
     type_rows = [
         {
@@ -728,14 +467,7 @@ def tallies_all(
         {**figures, "year": key[0], "quarter": key[1], "rate": rate(figures["present"], figures["expected"])}
         for key, figures in sorted(quarters.items())
     ]
-    own_total = sum(selfs.get(k, [0, 0])[0] for k in selfs), sum(selfs.get(k, [0, 0])[1] for k in selfs)
-    total = {
-        "activities": len(acts),
-        **{name: sum(f[name] for f in units.values()) for name in names},
-        "speakers": sum(f["speakers"] for f in units.values()),
-        "self_entries": own_total[0],
-        "self_hours": hours(own_total[1] if selfs else None),
-    }
+    total.update(self_entries=self_total[0], self_hours=hours(self_total[1]))
     total["rate"] = rate(total["present"], total["expected"])
     return {
         "total": total,

@@ -32,6 +32,7 @@ from taizhang.core.services import (
 from taizhang.lib.dates import cn, today
 from taizhang.lib.text import squeeze
 from taizhang.org.models import Member, Organization
+from taizhang.study import counts
 from taizhang.study.models import ActivityType, Attendance, Material, SelfStudy, Speech, StudyActivity
 
 # Messages start with the field's label, so each one names what is wrong wherever it is shown.
@@ -310,6 +311,13 @@ def _write_rows(
             for index, s in enumerate(speeches)
         ]
     )
+    activity_counts_refresh(activity_ids=[activity.pk])
+
+
+def activity_counts_refresh(*, activity_ids: Iterable[int] | None = None) -> int:
+    """Recount the stored per-activity counts from the rows (None: every activity; `taizhang recount`).
+    Every path that writes attendance or speeches ends here."""
+    return counts.refresh(activity_ids)
 
 
 def _store_uploads(

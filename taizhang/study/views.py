@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,7 +53,7 @@ from taizhang.study.forms import (
     sheet_from_post,
     sheet_rows_for,
 )
-from taizhang.study.models import ActivityType, Attendance, Material, SelfStudy, Speech, StudyActivity
+from taizhang.study.models import ActivityType, Attendance, Material, SelfStudy, StudyActivity
 
 # Above this many members, a unit's sheet starts empty (a committee's whole roster is rarely the
 # attendance of one meeting; the recorder adds people by name instead).
@@ -87,11 +88,15 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
     if filtered and campaign is None:
         qs = qs.filter(campaign=None)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    totals = Attendance.objects.filter(activity__in=qs.values("pk")).aggregate(
-        attendance=Count("id", filter=Q(status=Attendance.Status.PRESENT))
+    # The header figures and the number of activities in one pass over the activities' stored counts.
+    totals = qs.aggregate(
+        activities=Count("id"),
+        attendance=Coalesce(Sum("n_attendance"), 0),
+        speakers=Coalesce(Sum("n_speakers"), 0),
     )
-    totals["speakers"] = Speech.objects.filter(activity__in=qs.values("pk")).count()
+    paginator = Paginator(qs, 30)
+    paginator.count = totals["activities"]  # already counted: no second COUNT(*) for the pages
+    page = paginator.get_page(request.GET.get("page"))
     current = campaign_for_request(request)
     return render(
         request,

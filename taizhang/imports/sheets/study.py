@@ -20,6 +20,7 @@ from taizhang.imports.sheets.base import (
     ref,
 )
 from taizhang.study.models import Attendance, SelfStudy, Speech, StudyActivity
+from taizhang.study.services import activity_counts_refresh
 
 PRESENT, ABSENT = Attendance.Status.PRESENT, Attendance.Status.ABSENT
 
@@ -224,6 +225,8 @@ class ActivitySheet(SheetHandler):
         for batch in chunks(speeches, BATCH):
             fast_insert(Speech, ("activity_id", "member_id", "gist", "order"), batch)
             tick(len(batch))
+        # The activities' stored counts follow their new rows (in the import's transaction).
+        activity_counts_refresh(activity_ids=[record.pk for record in records if record.pk is not None])
 
     @staticmethod
     def _attendance_rows(records: list[Record]) -> Iterator[tuple]:

@@ -138,6 +138,7 @@ def test_the_type_of_an_item_decides_over_its_form(world, types):
 @pytestmark_db
 def test_a_personal_plan_counts_what_the_member_attended_and_self_study(world, types):
     from taizhang.study.models import Attendance, SelfStudy
+    from taizhang.study.services import activity_counts_refresh
 
     member = world.people_a[1]
     plan = make_plan(world, level="personal", member=member)
@@ -147,6 +148,7 @@ def test_a_personal_plan_counts_what_the_member_attended_and_self_study(world, t
     Attendance.objects.create(activity=attended, member=member, status="present")
     missed = make_activity(world, types, date=date(2023, 10, 10))
     Attendance.objects.create(activity=missed, member=member, status="absent")
+    activity_counts_refresh()
     study = SelfStudy.objects.create(
         campaign=world.campaign,
         member=member,

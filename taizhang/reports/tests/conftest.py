@@ -14,6 +14,7 @@ from taizhang.outreach.models import Demand, Finding, PracticalMatter, ResearchT
 from taizhang.plans.models import PlanTask, StudyPlan
 from taizhang.rectification.models import Institution, Measure, Problem
 from taizhang.study.models import ActivityType, Attendance, SelfStudy, Speech, StudyActivity
+from taizhang.study.services import activity_counts_refresh
 
 AS_OF = date(2024, 1, 15)
 
@@ -83,6 +84,8 @@ def ledger(world) -> Ledger:  # noqa: ANN001
     _attend(outside, a[:2])
     elsewhere = _activity(world, world.branch_a, "reading_class", date(2022, 6, 1), campaign=other_campaign)
     _attend(elsewhere, a)
+    # Rows written directly (not through the services): their activities' stored counts follow.
+    activity_counts_refresh()
 
     SelfStudy.objects.create(
         campaign=world.campaign,

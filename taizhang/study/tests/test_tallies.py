@@ -202,7 +202,7 @@ def test_the_totals_agree_with_the_metric_catalog(world, season, scope, whole):
     campaign = world.campaign if whole else None
     org = getattr(world, scope)
     total = selectors.tallies_total(campaign=campaign, org=org)
-    catalog = metrics.compute(campaign, org, keys=list(STUDY_KEYS))
+    catalog = metrics.compute(campaign, org, keys=list(STUDY_KEYS), from_rows=True)
     assert catalog == {key: total[name] for key, name in STUDY_KEYS.items()}
 
 
@@ -218,11 +218,15 @@ def test_the_breakdowns_agree_with_the_metric_catalog(world, season):
         ("study.attendance_rate", "rate"),
     ):
         catalog = {
-            unit.pk: value for unit, value in metrics.breakdown(key, world.campaign, org, by="unit") if value
+            unit.pk: value
+            for unit, value in metrics.breakdown(key, world.campaign, org, by="unit", from_rows=True)
+            if value
         }
         assert catalog == {row["org"].pk: row[name] for row in units if row[name]}, key
     months = selectors.tallies_by_month(campaign=world.campaign, org=org)
-    catalog_months = dict(metrics.breakdown("study.attendance", world.campaign, org, by="month"))
+    catalog_months = dict(
+        metrics.breakdown("study.attendance", world.campaign, org, by="month", from_rows=True)
+    )
     assert catalog_months == {m["month"]: m["attendance"] for m in months}
     types = selectors.tallies_by_type(campaign=world.campaign, org=org)
     catalog_types = dict(metrics.breakdown("study.activities", world.campaign, org, by="type"))
