@@ -16,7 +16,9 @@ from django.apps import apps as global_apps
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-COUNTS = ("n_attendance", "n_expected", "n_present", "n_invited", "n_speakers")
+from taizhang.study.models import COUNT_FIELDS
+
+COUNTS = tuple(COUNT_FIELDS)
 PRESENT = Q(status="present")
 CONDITIONS: dict[str, tuple[str, Q]] = {
     "n_attendance": ("Attendance", PRESENT),

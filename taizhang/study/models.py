@@ -61,6 +61,9 @@ class Material(models.Model):
         return self.title
 
 
+COUNT_FIELDS = ["n_attendance", "n_expected", "n_present", "n_invited", "n_speakers"]
+
+
 class StudyActivity(TimeStampedModel):
     """One meeting or session of a unit."""
 
@@ -111,7 +114,14 @@ class StudyActivity(TimeStampedModel):
         indexes = [
             # Lists and metrics filter by campaign, type and date (study selectors, reports.metrics).
             models.Index(fields=["campaign", "type", "date"], name="study_act_campaign_type_idx"),
+            # Covering index of the tallies and the figures: a campaign's activities grouped by unit and
+            # type with their stored counts, read from the index in group order (no sort, no table).
+            models.Index(
+                fields=["campaign", "org", "type", "date", *COUNT_FIELDS], name="study_act_counts_cover_idx"
+            ),
             models.Index(fields=["org", "date"], name="study_act_org_date_idx"),
+            # The activity list of a whole campaign, newest first: read in index order, no sort.
+            models.Index(fields=["campaign", "date", "start_time", "id"], name="study_act_campaign_date_idx"),
             models.Index(fields=["date"], name="study_act_date_idx"),
         ]
         constraints = [

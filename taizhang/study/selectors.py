@@ -284,11 +284,13 @@ def selfstudy_totals(qs: QuerySet[SelfStudy]) -> dict[str, Any]:
 
 
 def _scoped(qs: QuerySet, *, campaign: Campaign | None, org: Organization, prefix: str = "") -> QuerySet:
-    """Rows of `campaign` (all rows when None) whose unit is in `org`'s subtree."""
-    qs = qs.filter(path_prefix_q(f"{prefix}org__path", org.path))
+    """Rows of `campaign` (all rows when None) whose unit is in `org`'s subtree. For the campaign's own
+    unit the campaign alone scopes the rows (as in reports.metrics, whose figures these tallies equal)."""
     if campaign is not None:
         qs = qs.filter(**{f"{prefix}campaign": campaign})
-    return qs
+        if org.pk == campaign.org_id:
+            return qs
+    return qs.filter(path_prefix_q(f"{prefix}org__path", org.path))
 
 
 def _activities(
@@ -406,12 +408,15 @@ def tallies_all(
     }
     by_type: dict[int, dict[str, Any]] = {}
     total = blank()
-    for row in activities.values("org", "type", "type__code").annotate(last=Max("date"), **sums).order_by():
+    # Type codes from the small type table, not joined per activity (the join forces a sort of the groups).
+    codes = dict(ActivityType.objects.values_list("pk", "code"))
+    for row in activities.values("org", "type").annotate(last=Max("date"), **sums).order_by():
+        code = codes[row["type"]]
         # A unit moved out of the subtree since (or unknown): its records roll up into "本级".
         key = unit_of.get(row["org"], "")
         unit = units[key if key in known else ""]
         add(unit, row)
-        unit["by_type"][row["type__code"]] = unit["by_type"].get(row["type__code"], 0) + row["activities"]
+        unit["by_type"][code] = unit["by_type"].get(code, 0) + row["activities"]
         if unit["last_date"] is None or row["last"] > unit["last_date"]:
             unit["last_date"] = row["last"]
         add(by_type.setdefault(row["type"], blank()), row)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from taizhang.campaigns.access import get_campaign_for_user
 from taizhang.campaigns.selectors import campaign_for_request
 from taizhang.core.access import Cap, require, require_any, scope_for
+from taizhang.core.paging import page_by_ids
 from taizhang.lib.dates import today
 from taizhang.org.models import Member, Organization
 from taizhang.org.selectors import org_choices_for_user
@@ -94,9 +95,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         attendance=Coalesce(Sum("n_attendance"), 0),
         speakers=Coalesce(Sum("n_speakers"), 0),
     )
-    paginator = Paginator(qs, 30)
-    paginator.count = totals["activities"]  # already counted: no second COUNT(*) for the pages
-    page = paginator.get_page(request.GET.get("page"))
+    page = page_by_ids(qs, request.GET.get("page"), 30, count=totals["activities"])
     current = campaign_for_request(request)
     return render(
         request,

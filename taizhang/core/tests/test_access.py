@@ -76,3 +76,22 @@ def test_scope_is_loaded_once_per_request(world, django_assert_num_queries):
     scope_for(user)
     with django_assert_num_queries(0):
         scope_for(user).paths(Cap.VIEW)
+
+
+def test_the_administrator_of_the_only_top_unit_reads_without_a_subtree_filter(world):
+    # The whole tree is theirs: no path condition (a city-wide list reads its rows in index order) ...
+    sql = str(Member.objects.within(world.admin, Cap.VIEW_INTERNAL).query)
+    assert "LIKE" not in sql
+    assert Member.objects.within(world.admin, Cap.VIEW_INTERNAL).count() == 10
+    # ... a branch secretary keeps the filter ...
+    assert "LIKE" in str(Member.objects.within(world.secretary_a, Cap.VIEW_INTERNAL).query)
+    # ... and once a second top-level unit exists, the administrator of the first does not see it.
+    from taizhang.core.access import forget_scope
+    from taizhang.core.tests.factories import make_member, make_org
+
+    other = make_org(name="另一个党委", code="OTHER", kind="committee")
+    stranger = make_member(org=other, name="外单位党员")
+    forget_scope(world.admin)
+    visible = Member.objects.within(world.admin, Cap.VIEW_INTERNAL)
+    assert "LIKE" in str(visible.query)
+    assert stranger not in visible and visible.count() == 10
