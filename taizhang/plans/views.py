@@ -368,6 +368,18 @@ def calendar(request: HttpRequest) -> HttpResponse:
 # --- 督办 -----------------------------------------------------------------------------------------
 
 
+SIDE_LIMIT = 30
+
+
+def _leading(entries: list[dict], show_all: bool, chosen: dict | None) -> list[dict]:
+    if show_all or len(entries) <= SIDE_LIMIT:
+        return entries
+    shown = entries[:SIDE_LIMIT]
+    if chosen is not None and chosen not in shown:
+        shown.append(chosen)
+    return shown
+
+
 def lights(request: HttpRequest) -> HttpResponse:
     """Every red or yellow item the user may see (tasks, problems, measures, matters), by unit and leader."""
     require_any(request.user, Cap.VIEW)
@@ -390,11 +402,22 @@ def lights(request: HttpRequest) -> HttpResponse:
     )
     chosen_org = next((o for o in board["by_org"] if str(o["id"]) == org_id), None)
     chosen_leader = next((p for p in board["by_leader"] if str(p["id"] or "none") == leader), None)
+    # A city has a thousand units with red or yellow items: the side tables list those with the most
+    # (red first) unless the user asks for all of them; the one chosen is always listed.
+    show_all = request.GET.get("units") == "all"
+    by_org = _leading(board["by_org"], show_all, chosen_org)
+    by_leader = _leading(board["by_leader"], show_all, chosen_leader)
+    all_query = request.GET.copy()
+    all_query["units"] = "all"
     return render(
         request,
         "plans/lights.html",
         {
             "board": board,
+            "by_org": by_org,
+            "by_leader": by_leader,
+            "side_limit": SIDE_LIMIT,
+            "all_units_query": all_query.urlencode(),
             "campaign": campaign,
             "all_campaigns": all_campaigns,
             "light": light,

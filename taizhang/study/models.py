@@ -120,8 +120,12 @@ class StudyActivity(TimeStampedModel):
                 fields=["campaign", "org", "type", "date", *COUNT_FIELDS], name="study_act_counts_cover_idx"
             ),
             models.Index(fields=["org", "date"], name="study_act_org_date_idx"),
-            # The activity list of a whole campaign, newest first: read in index order, no sort.
-            models.Index(fields=["campaign", "date", "start_time", "id"], name="study_act_campaign_date_idx"),
+            # The activity list of a whole campaign, newest first: read in index order, no sort; with the
+            # counts, also the covering index of the figures by day (months, quarters).
+            models.Index(
+                fields=["campaign", "date", "start_time", "id", *COUNT_FIELDS],
+                name="study_act_campaign_date_idx",
+            ),
             models.Index(fields=["date"], name="study_act_date_idx"),
         ]
         constraints = [
@@ -253,6 +257,8 @@ class SelfStudy(models.Model):
         ordering = ["-date", "-id"]
         indexes = [
             models.Index(fields=["campaign", "date"], name="study_self_campaign_idx"),
+            # Covering index of the self-study tallies per unit (entries and minutes up to a day).
+            models.Index(fields=["org", "campaign", "date", "minutes"], name="study_self_org_tally_idx"),
             models.Index(fields=["member", "date"], name="study_self_member_idx"),
         ]
         constraints = [

@@ -205,3 +205,24 @@ def test_the_home_page_lists_this_weeks_tasks(world, client):
     html = client.get(reverse("core:home")).content.decode()
     assert "本周读书班" in html and "下月调研" not in html
     assert "panel-lights" not in html  # members follow their own work, not the 督办 list
+
+
+def test_the_side_tables_list_the_units_with_most_red_first_and_all_on_request(world, client, monkeypatch):
+    from taizhang.plans import views
+
+    _scene(world)
+    monkeypatch.setattr(views, "SIDE_LIMIT", 2)
+    client.force_login(world.leader)
+    url = reverse("plans:lights")
+    page = client.get(url, {"light": "red"})
+    shown = [o["name"] for o in page.context["by_org"]]
+    assert shown == ["甲支部", "乙支部"]  # most red first; the group's yellow task waits for 显示全部
+    html = page.content.decode()
+    assert "列出红黄灯最多的 2 个单位，共 3 个" in html
+    assert 'href="?light=red&amp;units=all"' in html
+    everything = client.get(url, {"light": "red", "units": "all"})
+    assert [o["name"] for o in everything.context["by_org"]] == ["甲支部", "乙支部", "甲支部第一小组"]
+    assert "列出红黄灯最多的" not in everything.content.decode()
+    # The unit the user chose stays listed even when it is not among the first.
+    chosen = client.get(url, {"org": world.group_a.pk})
+    assert "甲支部第一小组" in [o["name"] for o in chosen.context["by_org"]]
