@@ -37,7 +37,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Concat, Greatest, StrIndex, Substr, TruncMonth
+from django.db.models.functions import Coalesce, Greatest, StrIndex, Substr, TruncMonth
 
 from taizhang.lib.text import one_decimal
 
@@ -221,18 +221,11 @@ def _recent_activity(as_of: date, days: int | None = None) -> Any:
 
 
 def _subtree_of_outer() -> Q:
-    """Units whose path starts with the outer unit's path (its subtree), for correlated subqueries.
-
-    On SQLite a LIKE with a per-row pattern cannot use the path index, so every unit would be tested for
-    every outer row; the same subtree as a range (descendant paths are the outer path followed by digits
-    and "/", all below ":" in byte order) walks the index. The LIKE stays, so the rows are exactly the
-    subtree's. (PostgreSQL compares in the column's collation, where that range would not hold.)"""
-    from django.db import connection
-
-    q = Q(path__startswith=OuterRef("path"))
-    if connection.vendor == "sqlite":
-        q &= Q(path__gte=OuterRef("path"), path__lt=Concat(OuterRef("path"), Value(":")))
-    return q
+    """The outer branch and its groups (its whole subtree: Organization.ALLOWED_CHILDREN gives a branch
+    groups only, and a group nothing), for correlated subqueries over branches. By id and parent id, not
+    by path: a LIKE whose pattern is the outer row's path cannot use the path index on PostgreSQL (nor,
+    on SQLite, without a range), so every unit of the city would be tested for each of 500 branches."""
+    return Q(pk=OuterRef("pk")) | Q(parent=OuterRef("pk"))
 
 
 def _latest_activity(as_of: date) -> Subquery:
