@@ -188,6 +188,27 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploaded files on object storage (S3, MinIO, OSS, COS through the S3 API) when several application
+# machines share them: django-storages with boto3 (`pip install "taizhang[s3]"`). The bucket stays
+# private: files are still only streamed by the permission-checked views, never linked to.
+TAIZHANG_S3_BUCKET = env_str("TAIZHANG_S3_BUCKET", "")
+if TAIZHANG_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": TAIZHANG_S3_BUCKET,
+            "endpoint_url": env_str("TAIZHANG_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("TAIZHANG_S3_REGION", "") or None,
+            # Credentials from TAIZHANG_S3_ACCESS_KEY_ID / _SECRET_ACCESS_KEY, else boto3's own chain
+            # (AWS_* variables, instance role).
+            "access_key": env_str("TAIZHANG_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("TAIZHANG_S3_SECRET_ACCESS_KEY", "") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+            "location": env_str("TAIZHANG_S3_PREFIX", "media"),
+        },
+    }
 # Uploads live outside any served folder; they are only ever streamed by permission-checked views.
 MEDIA_ROOT = env_str("TAIZHANG_MEDIA_ROOT", str(VAR_DIR / "media"))
 # No URL pattern serves this prefix (files go through core.views.attachment_download); it is set

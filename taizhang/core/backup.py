@@ -265,6 +265,14 @@ def backup_create(out: str | Path | None = None, *, say: Say = _quiet) -> tuple[
             f"数据库快照：{len(snapshot.tables)} 张表，{sum(snapshot.tables.values())} 行 / database snapshot"
         )
         media_root = Path(settings.MEDIA_ROOT)
+        if getattr(settings, "TAIZHANG_S3_BUCKET", ""):
+            # On object storage the files are not on this machine: the bucket's own versioning and
+            # replication keep them; the archive holds the database (whose rows name the files).
+            say(
+                f"上传的文件在对象存储 {settings.TAIZHANG_S3_BUCKET} 中，不在本备份内，请用存储桶的版本管理或复制备份"
+                " / uploaded files are on object storage: back up the bucket separately"
+            )
+            media_root = Path(tempfile.mkdtemp(prefix="taizhang-no-media-"))
         files = []
         with tarfile.open(partial, "w:gz") as archive:
             archive.add(snapshot.dump, arcname=dump_name)

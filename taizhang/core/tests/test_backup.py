@@ -250,3 +250,18 @@ def test_restore_into_a_migrated_empty_database_and_over_a_filled_one_with_force
             assert back["figures"] == manifest["figures"]
     finally:
         fresh.drop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_files_on_object_storage_the_backup_says_so_and_holds_the_database_only(
+    world, tmp_path, settings
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    _record(world, topic="有附件的学习", uploads=[_png()])  # a file under MEDIA_ROOT that must not be taken
+    settings.TAIZHANG_S3_BUCKET = "taizhang-media"
+    out = io.StringIO()
+    archive = tmp_path / "db-only.tar.gz"
+    call_command("backup", out=str(archive), stdout=out)
+    assert "上传的文件在对象存储 taizhang-media 中，不在本备份内" in out.getvalue()
+    with tarfile.open(archive, "r:gz") as saved:
+        assert not [m for m in saved.getnames() if m.startswith("media/")]

@@ -114,3 +114,39 @@ def test_DJB_AUTH_03_plain_http_is_redirected_and_cookies_are_secure_httponly(wo
         )
         cookie = response.cookies[settings.SESSION_COOKIE_NAME]
         assert cookie["secure"] and cookie["httponly"] and cookie["samesite"] == "Lax"
+
+
+def test_uploaded_files_go_to_a_private_bucket_when_TAIZHANG_S3_BUCKET_is_set():
+    code = "import json; from django.conf import settings as s; print(json.dumps(s.STORAGES['default']))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=prod_env(
+            TAIZHANG_S3_BUCKET="taizhang-media",
+            TAIZHANG_S3_ENDPOINT_URL="https://oss.example.internal",
+        ),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    storage = json.loads(result.stdout)
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = storage["OPTIONS"]
+    assert options["bucket_name"] == "taizhang-media"
+    assert options["endpoint_url"] == "https://oss.example.internal"
+    # Private objects, signed access only, never overwritten: files stay behind the views' checks.
+    assert options["default_acl"] == "private" and options["querystring_auth"] is True
+    assert options["file_overwrite"] is False
+
+
+def test_object_storage_without_boto3_stops_at_start_up_with_the_install_hint():
+    pytest.importorskip("storages")
+    try:
+        import boto3  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("boto3 is installed here: the check passes")
+    result = _run(["check"], TAIZHANG_S3_BUCKET="taizhang-media")
+    assert result.returncode != 0
+    assert "TAIZHANG_S3_BUCKET" in result.stderr and 'pip install "taizhang[s3]"' in result.stderr
