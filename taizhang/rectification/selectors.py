@@ -200,9 +200,8 @@ def unit_rows(*, user: Any, campaign: Any, parent: Organization | None = None) -
     parent = parent or scope_unit(user)
     if parent is None:
         return {"parent": None, "own": None, "rows": []}
-    columns = {
-        name: dict(metrics.breakdown(FIGURE_KEYS[name], campaign, parent, by="unit")) for name in UNIT_KEYS
-    }
+    grouped = metrics.breakdowns([FIGURE_KEYS[name] for name in UNIT_KEYS], campaign, parent, by="unit")
+    columns = {name: dict(grouped[FIGURE_KEYS[name]]) for name in UNIT_KEYS}
     units = list(Organization.objects.filter(parent=parent).order_by("sort_order", "id"))
     for unit in units:
         for name in UNIT_KEYS:

@@ -286,3 +286,26 @@ def test_breakdown_by_status_and_labels(ledger):
 
 def test_default_as_of_is_the_last_day_of_a_finished_campaign(world):
     assert metrics.default_as_of(world.campaign) == date(2024, 1, 31)
+
+
+@pytest.mark.parametrize("by", ["unit", "month", "quarter", "type", "status"])
+def test_breakdowns_of_several_figures_equal_each_breakdown(ledger, by):
+    campaign = ledger.world.campaign
+    keys = [
+        key
+        for key in ("problems.total", "problems.closed", "problems.rate", "measures.total", "measures.done")
+        + ("study.activities", "study.attendance", "study.attendance_rate", "matters.total")
+        if by != "status" or metrics.source_of(key).status_field
+    ]
+    if by == "type":
+        keys = [k for k in keys if metrics.source_of(k).type_field]
+    together = metrics.breakdowns(keys, campaign, by=by, as_of=AS_OF)
+    assert together == {k: metrics.breakdown(k, campaign, by=by, as_of=AS_OF) for k in keys}
+    assert any(value for pairs in together.values() for _, value in pairs)
+
+
+def test_breakdowns_read_each_model_once_for_the_units(ledger, django_assert_max_num_queries):
+    keys = ["problems.total", "problems.closed", "problems.rate", "problems.overdue", "measures.total"]
+    # One grouped query per model (problems, measures), the unit map, the child units, the type ids.
+    with django_assert_max_num_queries(2 * 3 + 1):
+        metrics.breakdowns(keys, ledger.world.campaign, by="unit", as_of=AS_OF)
