@@ -52,8 +52,13 @@ PAGES: list[tuple[str, str]] = [
     ),
     (
         "reports:dashboard",
-        "SELECT COUNT(*), SUM(CASE WHEN t.status = 'present' THEN 1 ELSE 0 END) FROM study_attendance t"
-        " JOIN study_studyactivity a ON a.id = t.activity_id WHERE a.campaign_id = {c}",
+        # The page's headline figures (活动, 参与人次, 出勤率) from the activities' stored counts.
+        "SELECT COUNT(*), SUM(n_attendance), SUM(n_present), SUM(n_expected) FROM study_studyactivity"
+        " WHERE campaign_id = {c}",
+    ),
+    (
+        "reports:dashboard_charts",
+        "SELECT a.date, COUNT(*) FROM study_studyactivity a WHERE a.campaign_id = {c} GROUP BY a.date",
     ),
     (
         "study:activity_list",

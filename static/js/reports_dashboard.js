@@ -1,10 +1,11 @@
-// Dashboard charts (ECharts, served locally). Data comes from the json_script block; every bar, point and
-// slice links to the rows behind it, like every figure on the page.
+// Dashboard charts (ECharts, served locally). The page's figures come with the page; the chart data is
+// fetched from reports:dashboard_charts once the page is on screen (at city scale the seven breakdowns
+// cost as much as the rest of the page). Every bar, point and slice links to the rows behind it, like
+// every figure on the page.
 (function () {
   "use strict";
-  var source = document.getElementById("dashboard-data");
-  if (!source || !window.echarts) { return; }
-  var data = JSON.parse(source.textContent);
+  var holder = document.querySelector(".charts[data-charts-url]");
+  if (!holder || !window.echarts) { return; }
   var palette = ["#b5121b", "#d9822b", "#2b7bb9", "#3a9d5d", "#7d5ba6", "#8c8c8c", "#c9a227"];
 
   function build(kind, points, unit) {
@@ -33,23 +34,39 @@
     };
   }
 
+  function say(el, text) {
+    el.classList.add("d-flex", "align-items-center", "justify-content-center", "text-muted", "small");
+    el.style.height = "80px";
+    el.textContent = text;
+  }
+
   var charts = [];
-  document.querySelectorAll(".chart[data-chart]").forEach(function (el) {
-    var points = data[el.dataset.chart] || [];
-    if (!points.length) {
-      el.classList.add("d-flex", "align-items-center", "justify-content-center", "text-muted", "small");
-      el.style.height = "80px";
-      el.textContent = "暂无数据";
-      return;
-    }
-    if (el.dataset.kind === "hbar") { el.style.height = Math.max(220, points.length * 30 + 40) + "px"; }
-    var chart = window.echarts.init(el);
-    chart.setOption(build(el.dataset.kind, points, el.dataset.unit || ""));
-    chart.on("click", function (params) {
-      var point = points[params.dataIndex];
-      if (point && point.url) { window.location.href = point.url; }
+  var boxes = holder.querySelectorAll(".chart[data-chart]");
+  boxes.forEach(function (el) { say(el, "图表加载中…"); });
+  fetch(holder.dataset.chartsUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+    .then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.json();
+    })
+    .then(draw)
+    .catch(function () { boxes.forEach(function (el) { say(el, "图表加载失败，请刷新页面重试"); }); });
+
+  function draw(data) {
+    boxes.forEach(function (el) {
+      var points = data[el.dataset.chart] || [];
+      if (!points.length) { say(el, "暂无数据"); return; }
+      el.classList.remove("d-flex", "align-items-center", "justify-content-center", "text-muted", "small");
+      el.textContent = "";
+      el.style.height = el.dataset.kind === "hbar" ? Math.max(220, points.length * 30 + 40) + "px" : "";
+      var chart = window.echarts.init(el);
+      chart.setOption(build(el.dataset.kind, points, el.dataset.unit || ""));
+      chart.on("click", function (params) {
+        var point = points[params.dataIndex];
+        if (point && point.url) { window.location.href = point.url; }
+      });
+      charts.push(chart);
     });
-    charts.push(chart);
-  });
+    holder.dataset.drawn = "1";
+  }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

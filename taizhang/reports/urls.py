@@ -9,6 +9,7 @@ app_name = "reports"
 
 urlpatterns: list = [
     path("", views.dashboard, name="dashboard"),
+    path("charts/", views.dashboard_charts, name="dashboard_charts"),
     path("rows/", views.metric_rows, name="metric_rows"),
     path("summary/", views.report_list, name="report_list"),
     path("summary/generate/", views.report_generate, name="report_generate"),

@@ -25,6 +25,8 @@ PAGES = [
     ("core:home", "city_member"),
     ("reports:dashboard", "city_admin"),
     ("reports:dashboard", "city_secretary"),
+    ("reports:dashboard_charts", "city_admin"),
+    ("reports:dashboard_charts", "city_secretary"),
     ("study:activity_list", "city_admin"),
     ("study:selfstudy_list", "city_admin"),
     ("study:my_study", "city_member"),

@@ -35,18 +35,22 @@ def figure_url(key: str, campaign: Any, org: Any = None, by: str = "", group: An
     return rows_url(key, campaign, org, by=by, group=group)
 
 
-@register.inclusion_tag("reports/_figure.html")
-def figure(key: str, figures: dict, campaign: Any, org: Any = None, label: str = "") -> dict:
+@register.simple_tag
+def figure(key: str, figures: dict, campaign: Any, org: Any = None, label: str = "") -> str:
+    # Built here rather than through an included template: a dashboard shows some 70 of them, and a
+    # sub-template render each cost more than the rest of the page's HTML.
     metric = metrics.get(key)
     value = figures.get(key)
-    return {
-        "key": key,
-        "url": rows_url(key, campaign, org),
-        "value": shown(value, metric.unit),
-        "unit": "" if metric.unit == "%" or value is None else metric.unit,
-        "label": label or metric.label,
-        "rule": metric.rule,
-    }
+    return format_html(
+        '<a class="figure-link" href="{}" title="{}" data-metric="{}"><div class="figure-value">{}'
+        '<small class="figure-unit">{}</small></div><div class="figure-label">{}</div></a>',
+        rows_url(key, campaign, org),
+        metric.rule,
+        key,
+        shown(value, metric.unit),
+        "" if metric.unit == "%" or value is None else metric.unit,
+        label or metric.label,
+    )
 
 
 @register.simple_tag

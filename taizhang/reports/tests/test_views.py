@@ -39,7 +39,35 @@ def test_dashboard_ladder_and_every_figure_links_to_its_rows(ledger, ladder):
     keys = {re.search(r"key=([^&]+)", link).group(1) for link in links}
     assert set(metrics.CATALOG) <= keys  # every figure of the catalog is on the page, linked
     assert all(f"org={world.branch_a.pk}" in link for link in links)
-    assert 'id="dashboard-data"' in html and "<script>" not in html.replace('<script src="', "")
+    # The charts' data comes from its own URL for the same campaign and unit (no inline script).
+    charts = (
+        reverse("reports:dashboard_charts") + f"?campaign={world.campaign.pk}&amp;org={world.branch_a.pk}"
+    )
+    assert f'data-charts-url="{charts}"' in html and "<script>" not in html.replace('<script src="', "")
+
+
+def test_dashboard_charts_ladder_and_each_point_links_to_its_rows(ledger, ladder):
+    world = ledger.world
+    url = f"{reverse('reports:dashboard_charts')}?campaign={world.campaign.pk}&org={world.branch_a.pk}"
+    response = ladder(url, outsider=world.secretary_b, readonly=world.member_a, allowed=world.secretary_a)
+    assert response["Content-Type"] == "application/json" and response["Cache-Control"] == "private, no-store"
+    charts = response.json()
+    assert set(charts) == {
+        "study_month",
+        "study_type",
+        "attendance_unit",
+        "rectification_rate",
+        "problem_status",
+        "problem_category",
+        "matter_status",
+    }
+    # Branch A's activities by month, as the catalog counts them for its subtree, each linked to its rows.
+    months = {p["label"]: p["value"] for p in charts["study_month"]}
+    expected = metrics.breakdown("study.activities", world.campaign, world.branch_a, by="month")
+    assert months == {metrics.group_label("study.activities", "month", g): v for g, v in expected}
+    assert all(p["url"].startswith("/reports/rows/?key=study.activities") for p in charts["study_month"])
+    statuses = {p["label"]: p["value"] for p in charts["problem_status"]}
+    assert sum(statuses.values()) == metrics.compute(world.campaign, world.branch_a)["problems.total"]
 
 
 def test_dashboard_puts_red_items_and_silent_branches_first(ledger, settings):
@@ -75,6 +103,28 @@ def test_dashboard_queries_stay_bounded_as_data_grows(ledger, django_assert_max_
         for member in world.people_b:
             Attendance.objects.create(activity=activity, member=member)
     activity_counts_refresh()
+    with django_assert_max_num_queries(len(small)):
+        assert client.get(url).status_code == 200
+
+
+def test_dashboard_charts_queries_stay_bounded_as_data_grows(ledger, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    world = ledger.world
+    client = _client(world.admin)
+    url = reverse("reports:dashboard_charts") + f"?campaign={world.campaign.pk}"
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    for i in range(12):
+        StudyActivity.objects.create(
+            campaign=world.campaign,
+            org=world.branch_b,
+            type=ledger.activities["a1"].type,
+            topic=f"加{i}",
+            date=date(2023, 12, i + 1),
+        )
     with django_assert_max_num_queries(len(small)):
         assert client.get(url).status_code == 200
 
