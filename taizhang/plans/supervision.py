@@ -138,6 +138,7 @@ def lights_board(
     by_leader: dict[int | None, dict[str, Any]] = {}
     kinds: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
+    candidates: list[tuple] = []  # (sort key, kind, pk, light) of the items that may be listed
     more = 0
     for kind in lit_kinds():
         base = kind.lit(user=user, today=today, campaign=campaign)
@@ -190,23 +191,38 @@ def lights_board(
 
         if kind_key and kind.key != kind_key:
             continue
-        related = [kind.org_field] + ([kind.leader_field] if kind.leader_field else [])
-        rows = list(
+        # Each kind's first items as plain values (id, light, deadline, title) to sort them all; only the
+        # page's items are then fetched with their units and leaders: a city has thousands lit.
+        model = kind.model
+        found = list(
             base.filter(_kind_filter(kind, light=light, org_id=org_id, leader=leader))
-            .select_related(*related)
-            .defer(*_secret_fields(kind.model, related))
-            .order_by(kind.model.light_deadline_field, "pk")[: limit + 1]
+            .order_by(model.light_deadline_field, "pk")
+            .values_list("pk", "live_light", model.light_deadline_field, model.light_title_field)[: limit + 1]
         )
-        if len(rows) > limit:
+        if len(found) > limit:
             more += 1
-            rows = rows[:limit]
-        for obj in rows:
-            items.append(_item(kind, obj, today))
-    items.sort(key=lambda i: (i["light"] != Light.RED, i["deadline"] or date.max, i["kind"], i["title"]))
-    truncated = len(items) > limit or more > 0
-    items = items[:limit]
-    for item in items:  # links only for the items shown (reverse() is dear for the four kinds' fetches)
+            found = found[:limit]
+        for pk, live, deadline, title in found:
+            candidates.append(
+                ((live != Light.RED, deadline or date.max, kind.label, str(title)), kind, pk, live)
+            )
+    candidates.sort(key=lambda c: c[0])
+    truncated = len(candidates) > limit or more > 0
+    shown = candidates[:limit]
+    fetched: dict[str, dict[int, Any]] = {}
+    for kind in {c[1].key: c[1] for c in shown}.values():
+        related = [kind.org_field] + ([kind.leader_field] if kind.leader_field else [])
+        fetched[kind.key] = (
+            kind.model._default_manager.select_related(*related)
+            .defer(*_secret_fields(kind.model, related))
+            .in_bulk([c[2] for c in shown if c[1] is kind])
+        )
+    for _, kind, pk, live in shown:
+        obj = fetched[kind.key][pk]
+        obj.live_light = live  # as the board computed it for today
+        item = _item(kind, obj, today)
         item["url"] = url_of(item.pop("obj"))
+        items.append(item)
     return {
         "kinds": kinds,
         "red": sum(k["red"] for k in kinds),
