@@ -307,3 +307,40 @@ def ledger_exports_expire_stale(*, campaign: Any = None) -> int:
     if campaign is not None:
         stale = stale.filter(campaign=campaign)
     return stale.update(status=LedgerExport.Status.FAILED, error=EXPORT_INTERRUPTED, finished_at=now)
+
+
+def ledger_exports_purge(*, days: int) -> tuple[int, int]:
+    """Delete exports finished (done or failed) more than `days` days ago, with their files, and files under
+    exports/ that no row names and that are as old (left by a process that died between writing a file and
+    recording it). Returns (rows deleted, files deleted)."""
+    cutoff = timezone.now() - timedelta(days=days)
+    ledger_exports_expire_stale()
+    old = LedgerExport.objects.exclude(status__in=LedgerExport.PENDING).filter(finished_at__lt=cutoff)
+    files = 0
+    for name in old.exclude(file="").values_list("file", flat=True):
+        _storage_delete(name)
+        files += 1
+    rows, _ = old.delete()
+    files += _sweep_orphans(cutoff)
+    return rows, files
+
+
+def _sweep_orphans(cutoff: Any) -> int:
+    try:
+        _, names = default_storage.listdir(EXPORT_DIR)
+    except (FileNotFoundError, NotImplementedError):
+        return 0
+    known = set(LedgerExport.objects.exclude(file="").values_list("file", flat=True))
+    swept = 0
+    for base in names:
+        name = f"{EXPORT_DIR}/{base}"
+        if name in known:
+            continue
+        try:
+            if default_storage.get_modified_time(name) >= cutoff:
+                continue  # possibly an export being recorded right now
+        except NotImplementedError:
+            return swept
+        _storage_delete(name)
+        swept += 1
+    return swept
