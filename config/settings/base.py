@@ -263,6 +263,13 @@ TAIZHANG_SILENT_DAYS = env_int("TAIZHANG_SILENT_DAYS", 30)
 TAIZHANG_REPORT_FREEZE_IDS_LIMIT = env_int("TAIZHANG_REPORT_FREEZE_IDS_LIMIT", 50_000)
 # Days before a deadline at which an open item turns yellow.
 TAIZHANG_YELLOW_DAYS = env_int("TAIZHANG_YELLOW_DAYS", 3)
+# A ledger of at least this many rows is generated in the background ("后台生成", reports.services
+# ledger_export_*) instead of inside the request: a city's study ledger (100,000 rows) takes 10–20 s, longer
+# than a web worker should be held and than nginx waits.
+TAIZHANG_LEDGER_BACKGROUND_ROWS = env_int("TAIZHANG_LEDGER_BACKGROUND_ROWS", 20_000)
+# Background ledgers run in a thread of the web process once the request has committed; the test settings
+# turn this off so they run inline, inside the request.
+TAIZHANG_LEDGER_BACKGROUND = True
 
 # django-bootstrap5 renders forms only; its CDN tags are never used (assets come from static/vendor).
 BOOTSTRAP5 = {

@@ -22,6 +22,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+# Background ledgers run inline in the request that asks for them (no thread outliving the test); the tests
+# of the thread itself turn it back on.
+TAIZHANG_LEDGER_BACKGROUND = False
 TAIZHANG_FIELD_KEY = os.environ.get("TAIZHANG_FIELD_KEY", "test-field-key-0123456789")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in browser tests are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

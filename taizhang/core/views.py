@@ -14,6 +14,7 @@ from taizhang.core import auditlog, pickers
 from taizhang.core.access import Cap, deny, get_object_in_scope, require_any, scope_for
 from taizhang.core.audit import audit
 from taizhang.core.forms import AuditFilterForm
+from taizhang.core.integrity import file_intact, integrity_refused
 from taizhang.core.models import Attachment
 from taizhang.core.selectors import audit_search
 
@@ -72,24 +73,13 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         owner_qs = model._default_manager.all()
         get_object_in_scope(request.user, owner_qs, view=cap, pk=attachment.object_id)
     inline = request.GET.get("inline") == "1" and attachment.is_image
-    if not _intact(attachment):
-        # 等保 8.1.4.7 (DJB-DI-01): a file whose bytes no longer match the digest taken at upload is
-        # not handed out as evidence.
-        audit(
-            "download",
-            obj=attachment,
-            success=False,
-            detail={"name": attachment.original_name, "integrity": False},
-        )
-        return render(
+    if not file_intact(attachment.file, attachment.sha256):
+        # A file whose bytes no longer match the digest taken at upload is not handed out as evidence.
+        return integrity_refused(
             request,
-            "core/error.html",
-            {
-                "status": 409,
-                "title": "文件校验失败",
-                "message": f"附件“{attachment.original_name}”与上传时的校验值不一致，可能已被改动，请联系管理员。",
-            },
-            status=409,
+            obj=attachment,
+            detail={"name": attachment.original_name},
+            message=f"附件“{attachment.original_name}”与上传时的校验值不一致，可能已被改动，请联系管理员。",
         )
     audit("download", obj=attachment, detail={"name": attachment.original_name})
     response = FileResponse(
@@ -103,18 +93,6 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _intact(attachment: Attachment) -> bool:
-    import hashlib
-
-    if not attachment.sha256:
-        return True
-    digest = hashlib.sha256()
-    with attachment.file.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest() == attachment.sha256
 
 
 @login_not_required

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 
 import xlsxwriter
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from taizhang.core.lights import Light, light_case
@@ -423,6 +423,27 @@ _WRITERS = {
     "matters": _matter_rows,
     "institutions": _institution_rows,
 }
+
+
+def ledger_rows_count(kind: str, *, campaign: Any, org: Any = None) -> int:
+    """The number of data rows ledger_write would write, by COUNT queries (one, or two for the problems):
+    the ledger page decides with it which ledgers to generate in the background. The rows are the ones
+    the writers above stream, so the count is exact, not an estimate."""
+    from taizhang.rectification.models import Measure
+
+    if kind == "problems":
+        # One row per measure, and one for each problem without any (see _problem_rows).
+        measures = metrics.rows("measures.total", campaign, org).count()
+        bare = (
+            metrics.rows("problems.total", campaign, org)
+            .filter(~Exists(Measure.objects.filter(problem_id=OuterRef("pk"))))
+            .count()
+        )
+        return measures + bare
+    key = {"study": "study.activities", "matters": "matters.total", "institutions": "institutions.total"}[
+        kind
+    ]
+    return metrics.rows(key, campaign, org).count()
 
 
 def ledger_filename(kind: str, campaign: Any, org: Any) -> str:

@@ -1,8 +1,12 @@
-"""Generated reports with their figures frozen, and users' saved draft-filling templates."""
+"""Generated reports with their figures frozen, users' saved draft-filling templates, ledgers generated in
+the background."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from taizhang.core.access import Cap, ScopedQuerySet
 from taizhang.core.models import TimeStampedModel
@@ -116,3 +120,79 @@ class FillDraft(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.source_name
+
+
+def ledger_kind_choices() -> list[tuple[str, str]]:
+    # Read from the ledger writers (reports.ledgers.KINDS), so a new ledger needs no migration here.
+    from taizhang.reports.ledgers import KINDS
+
+    return [(kind.code, kind.title) for kind in KINDS.values()]
+
+
+class LedgerExport(models.Model):
+    """A ledger generated outside the request (reports.services.ledger_export_*), for ledgers too large to
+    build while a web worker and nginx wait. One row per request; every state change is written to it as
+    it happens (排队中 → 生成中 → 已完成 or 失败, with the time of each step), and the file stays in the
+    default storage under exports/ until `taizhang exports_purge` removes the row and the file together."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    PENDING = (Status.QUEUED, Status.RUNNING)
+
+    kind = models.CharField("台账", max_length=16, choices=ledger_kind_choices)
+    # Exports are derived and short-lived: they never stand in the way of deleting a unit or a campaign
+    # (files whose row went with them are swept by exports_purge).
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", verbose_name="学习教育活动", on_delete=models.CASCADE, related_name="+"
+    )
+    # The unit whose subtree the ledger covers (the campaign's own unit for the whole campaign).
+    org = models.ForeignKey(
+        "org.Organization", verbose_name="范围", on_delete=models.CASCADE, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申请人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.QUEUED)
+    rows = models.PositiveIntegerField("行数", null=True, blank=True)
+    # A random name (never the ledger's title) in the default storage; set only once the file is complete.
+    file = models.FileField("文件", upload_to="exports/", max_length=255, blank=True)
+    size = models.PositiveBigIntegerField("大小", null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+    requested_at = models.DateTimeField("申请时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_view_cap = Cap.VIEW_INTERNAL
+
+    class Meta:
+        verbose_name = verbose_name_plural = "台账导出"
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One export of the same ledger at a time: a second request while one is queued or running gets
+            # that one (reports.services.ledger_export_request), even when two arrive at the same moment.
+            models.UniqueConstraint(
+                fields=["kind", "campaign", "org"],
+                condition=Q(status__in=["queued", "running"]),
+                name="reports_ledgerexport_one_pending",
+            ),
+        ]
+        # Used by the ledger page's list of recent exports (reports.selectors.ledger_exports_for_page).
+        indexes = [models.Index(fields=["campaign", "requested_at"], name="reports_ledgerexport_page_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.get_status_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING

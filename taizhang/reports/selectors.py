@@ -12,9 +12,11 @@ from django.urls import reverse
 from taizhang.core.access import Cap
 from taizhang.core.lights import Light, light_case
 from taizhang.reports import idsets, metrics
-from taizhang.reports.models import Report
+from taizhang.reports.ledgers import KINDS, ledger_rows_count
+from taizhang.reports.models import LedgerExport, Report
 
 RED_LIST = 5  # red items listed per kind on the dashboard
+RECENT_EXPORTS = 10  # background ledgers listed on the ledger page
 
 # Lit models on the dashboard: (catalog key of their rows, overdue key, Chinese name).
 RED_KINDS = (
@@ -88,13 +90,10 @@ def red_items(campaign: Any, org: Any, as_of: date) -> list[dict]:
             .order_by(model.light_deadline_field, "pk")
             .values_list("pk", flat=True)[:RED_LIST]
         )
-        found = (
-            model._default_manager.select_related(*([source.org_field] if source.org_field else [])).in_bulk(
-                ids
-            )
-            if ids
-            else {}
-        )
+        # One query even when nothing is red (id 0 never exists), so the page's query count does not
+        # depend on the data (core/tests/test_query_counts.py).
+        related = [source.org_field] if source.org_field else []
+        found = model._default_manager.select_related(*related).in_bulk(ids or [0])
         items = []
         for obj in (found[pk] for pk in ids):
             unit = metrics_unit(obj, source.org_field)
@@ -186,6 +185,23 @@ def reports_for_user(*, user: Any, campaign: Any) -> QuerySet[Report]:
         .filter(campaign=campaign)
         .select_related("org", "created_by")
         .order_by("-created_at", "-id")
+    )
+
+
+def ledger_row_counts(*, campaign: Any, org: Any = None) -> dict[str, int]:
+    """{ledger kind: its number of data rows} for the campaign and unit, by COUNT queries (five in all)."""
+    return {code: ledger_rows_count(code, campaign=campaign, org=org) for code in KINDS}
+
+
+def ledger_exports_for_page(*, user: Any, campaign: Any, scope_org: Any) -> list[LedgerExport]:
+    """The ledger page's recent background exports: the user's own in this campaign, and those of the unit
+    the page shows asked for by anyone (whoever sees the page may download them; a request for a ledger
+    already being generated joins that export, so it must show here)."""
+    return list(
+        LedgerExport.objects.filter(campaign=campaign)
+        .filter(Q(requested_by=user) | Q(org=scope_org))
+        .select_related("org", "requested_by")
+        .order_by("-requested_at", "-id")[:RECENT_EXPORTS]
     )
 
 

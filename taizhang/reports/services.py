@@ -1,21 +1,57 @@
-"""Writes of the reports app: generating a report snapshot, saving a unit's report template, exports."""
+"""Writes of the reports app: generating a report snapshot, saving a unit's report template, exports.
+
+Ledgers in the background (LedgerExport): the ledger page's "后台生成" button calls ledger_export_request,
+which records a QUEUED export (or hands back the one of the same ledger already queued or running), and
+ledger_export_start, which runs ledger_export_run in a thread of the web process once the request has
+committed — the way imports run (imports.services.import_start); TAIZHANG_LEDGER_BACKGROUND = False runs it
+inline (the tests). The run writes the workbook to a temporary file, copies it into the default storage
+under a random name and records rows, size and SHA-256 with the audit row in one transaction: an export is
+DONE with its file, or FAILED with a message and no file. A process that dies mid-run leaves a pending
+row; after EXPORT_STALE_AFTER it is marked failed (ledger_exports_expire_stale) so the same ledger can be
+asked for again. Several application machines: swap the thread for a task queue (docs/performance.md).
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import logging
+import os
+import tempfile
+import threading
+import uuid
+from datetime import date, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.utils import timezone
 
-from taizhang.core.audit import audit
+from taizhang.core.access import Cap, require
+from taizhang.core.audit import RequestInfo, audit, current_request
+from taizhang.core.filetx import errno_name
+from taizhang.core.integrity import stream_sha256
 from taizhang.lib.dates import today as local_today
 from taizhang.reports import idsets
-from taizhang.reports.models import Report, ReportTemplate
+from taizhang.reports.ledgers import KINDS, ledger_write
+from taizhang.reports.models import LedgerExport, Report, ReportTemplate
 from taizhang.reports.summary import BuiltReport, report_build
 
+logger = logging.getLogger(__name__)
+
 TEMPLATE_EMPTY = "报告模板不能为空"
+
+EXPORT_DIR = "exports"
+EXPORT_KIND_UNKNOWN = "台账种类“{kind}”不存在"
+EXPORT_ORG_OUTSIDE = "组织“{org}”不在学习教育活动“{campaign}”的范围内"
+EXPORT_FAILED = "生成台账时出错，没有生成文件；请稍后重新生成，仍然失败请联系系统管理员"
+EXPORT_STORAGE_FAILED = "保存台账文件失败（{error}），没有生成文件；请联系系统管理员检查存储空间后重新生成"
+EXPORT_INTERRUPTED = "生成中断（服务重启或超时），没有生成文件；请重新生成"
+# A city's study ledger takes well under a minute; a pending export this old has lost its thread (a restarted
+# worker) and would otherwise block the same ledger and keep the page polling for good.
+EXPORT_STALE_AFTER = timedelta(minutes=30)
 
 
 def snapshot_figures(built: BuiltReport) -> dict:
@@ -110,3 +146,201 @@ def export_audit(*, kind: str, campaign: Any, org: Any, actor: Any = None, rows:
         user=actor,
         detail={"ledger": kind, "campaign": campaign.code, "org": org.code, "rows": rows},
     )
+
+
+# --- Ledgers generated in the background -------------------------------------------------------------
+
+
+def ledger_export_request(
+    *, kind: str, campaign: Any, org: Any = None, user: Any
+) -> tuple[LedgerExport, bool]:
+    """A QUEUED export of the ledger for `org`'s subtree (None: the campaign's unit), and whether it is new.
+
+    The same checks as the direct download: a known ledger, a unit inside the campaign, VIEW_INTERNAL over
+    it (PermissionDenied, audited). While the same ledger of the same unit is queued or running — whoever
+    asked for it — that export is returned instead of starting another (created = False)."""
+    if kind not in KINDS:
+        raise ValidationError({"kind": EXPORT_KIND_UNKNOWN.format(kind=kind)})
+    scope = org or campaign.org
+    if not scope.is_under(campaign.org):
+        raise ValidationError({"org": EXPORT_ORG_OUTSIDE.format(org=scope.name, campaign=campaign.name)})
+    require(user, Cap.VIEW_INTERNAL, scope)
+    ledger_exports_expire_stale(campaign=campaign)
+    same = LedgerExport.objects.filter(
+        kind=kind, campaign=campaign, org=scope, status__in=LedgerExport.PENDING
+    )
+    pending = same.first()
+    if pending is not None:
+        return pending, False
+    try:
+        with transaction.atomic():
+            export = LedgerExport.objects.create(
+                kind=kind,
+                campaign=campaign,
+                org=scope,
+                requested_by=user if getattr(user, "is_authenticated", False) else None,
+            )
+    except IntegrityError:
+        # Another request queued the same ledger between our look and our write (the one-pending constraint).
+        return same.get(), False
+    return export, True
+
+
+def ledger_export_start(export: LedgerExport) -> None:
+    """Run the export once the current transaction commits: in a thread (web) or inline (tests)."""
+    if not getattr(settings, "TAIZHANG_LEDGER_BACKGROUND", True):
+        ledger_export_run(export.pk)
+        return
+    # The thread writes the audit row: give it the request's address and id, as the direct download has.
+    info = current_request.get()
+    transaction.on_commit(
+        lambda: threading.Thread(
+            target=_thread_main, args=(export.pk, info), name=f"taizhang-ledger-{export.pk}", daemon=True
+        ).start()
+    )
+
+
+def _thread_main(export_pk: int, info: RequestInfo | None) -> None:
+    close_old_connections()
+    token = current_request.set(info)
+    try:
+        ledger_export_run(export_pk)
+    except Exception:  # recorded on the row when it could be; never let a thread die noisily
+        logger.exception("ledger export %s: thread failed", export_pk)
+    finally:
+        current_request.reset(token)
+        connection.close()
+
+
+def ledger_export_run(export_pk: int) -> LedgerExport:
+    """Generate a QUEUED export. Leaves it DONE (file, rows, size, SHA-256, audited as an export) or FAILED
+    (a message for the user, no file); an export not QUEUED any more (taken by another worker, expired) is
+    left as it is."""
+    claimed = LedgerExport.objects.filter(pk=export_pk, status=LedgerExport.Status.QUEUED).update(
+        status=LedgerExport.Status.RUNNING, started_at=timezone.now()
+    )
+    export = LedgerExport.objects.select_related("campaign__org", "org", "requested_by").get(pk=export_pk)
+    if not claimed:
+        return export
+    stored = ""
+    try:
+        rows, stored, size, digest = _export_write(export)
+        with transaction.atomic():
+            done = LedgerExport.objects.filter(pk=export.pk, status=LedgerExport.Status.RUNNING).update(
+                status=LedgerExport.Status.DONE,
+                rows=rows,
+                file=stored,
+                size=size,
+                sha256=digest,
+                finished_at=timezone.now(),
+            )
+            if done:
+                # The same audit row as the direct download (reports.views.ledger_download).
+                export_audit(
+                    kind=export.kind,
+                    campaign=export.campaign,
+                    org=export.org,
+                    actor=export.requested_by,
+                    rows=rows,
+                )
+        if not done:  # expired as interrupted meanwhile: its row says failed, so no file may stay
+            _storage_delete(stored)
+    except Exception as exc:
+        logger.exception("ledger export %s failed", export.pk)
+        if stored:
+            _storage_delete(stored)
+        message = (
+            EXPORT_STORAGE_FAILED.format(error=errno_name(exc)) if isinstance(exc, OSError) else EXPORT_FAILED
+        )
+        LedgerExport.objects.filter(pk=export.pk, status__in=LedgerExport.PENDING).update(
+            status=LedgerExport.Status.FAILED, error=message, finished_at=timezone.now()
+        )
+    export.refresh_from_db()
+    return export
+
+
+def _export_write(export: LedgerExport) -> tuple[int, str, int, str]:
+    """Write the ledger to a temporary file, then into the storage: (rows, stored name, size, sha256).
+
+    Never a partial file in the storage: the workbook is complete before the copy starts, and a copy that
+    fails half-way is deleted."""
+    # The campaign's own unit is written as org=None, exactly as the direct download does (its queries
+    # differ: the campaign filter alone scopes them).
+    org = None if export.org_id == export.campaign.org_id else export.org
+    handle, path = tempfile.mkstemp(
+        prefix="taizhang-ledger-", suffix=".xlsx", dir=settings.FILE_UPLOAD_TEMP_DIR
+    )
+    os.close(handle)
+    try:
+        rows = ledger_write(export.kind, campaign=export.campaign, org=org, out=path)
+        with open(path, "rb") as stream:
+            digest = stream_sha256(stream)
+        size = os.path.getsize(path)
+        name = f"{EXPORT_DIR}/{uuid.uuid4().hex}.xlsx"
+        try:
+            with open(path, "rb") as stream:
+                stored = default_storage.save(name, File(stream, name=name))
+        except BaseException:
+            _storage_delete(name)  # FileSystemStorage leaves what it wrote before the error
+            raise
+        return rows, stored, size, digest
+    finally:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+def _storage_delete(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except OSError:  # exports_purge sweeps files no row names
+        logger.warning("could not delete the export file %s", name)
+
+
+def ledger_exports_expire_stale(*, campaign: Any = None) -> int:
+    """Mark exports pending for longer than EXPORT_STALE_AFTER as failed (their thread is gone)."""
+    now = timezone.now()
+    stale = LedgerExport.objects.filter(
+        status__in=LedgerExport.PENDING, requested_at__lt=now - EXPORT_STALE_AFTER
+    )
+    if campaign is not None:
+        stale = stale.filter(campaign=campaign)
+    return stale.update(status=LedgerExport.Status.FAILED, error=EXPORT_INTERRUPTED, finished_at=now)
+
+
+def ledger_exports_purge(*, days: int) -> tuple[int, int]:
+    """Delete exports finished (done or failed) more than `days` days ago, with their files, and files under
+    exports/ that no row names and that are as old (left by a process that died between writing a file and
+    recording it). Returns (rows deleted, files deleted)."""
+    cutoff = timezone.now() - timedelta(days=days)
+    ledger_exports_expire_stale()
+    old = LedgerExport.objects.exclude(status__in=LedgerExport.PENDING).filter(finished_at__lt=cutoff)
+    files = 0
+    for name in old.exclude(file="").values_list("file", flat=True):
+        _storage_delete(name)
+        files += 1
+    rows, _ = old.delete()
+    files += _sweep_orphans(cutoff)
+    return rows, files
+
+
+def _sweep_orphans(cutoff: Any) -> int:
+    try:
+        _, names = default_storage.listdir(EXPORT_DIR)
+    except (FileNotFoundError, NotImplementedError):
+        return 0
+    known = set(LedgerExport.objects.exclude(file="").values_list("file", flat=True))
+    swept = 0
+    for base in names:
+        name = f"{EXPORT_DIR}/{base}"
+        if name in known:
+            continue
+        try:
+            if default_storage.get_modified_time(name) >= cutoff:
+                continue  # possibly an export being recorded right now
+        except NotImplementedError:
+            return swept
+        _storage_delete(name)
+        swept += 1
+    return swept

@@ -18,6 +18,10 @@ urlpatterns: list = [
     path("summary/<int:pk>/download/", views.report_download, name="report_download"),
     path("summary/<int:pk>/drift/<str:key>/", views.report_drift_rows, name="report_drift"),
     path("ledgers/", views.ledger_list, name="ledger_list"),
+    # Before ledgers/<kind>/, which would take "exports" for a ledger kind.
+    path("ledgers/exports/", views.ledger_exports, name="ledger_exports"),
+    path("ledgers/exports/<int:pk>/", views.ledger_export_download, name="ledger_export_download"),
     path("ledgers/<str:kind>/", views.ledger_download, name="ledger_download"),
+    path("ledgers/<str:kind>/background/", views.ledger_export_request, name="ledger_export_request"),
     *fill_urlpatterns,
 ]

@@ -6,6 +6,7 @@ from datetime import date
 from io import BytesIO
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,20 +14,23 @@ from django.db.models import F
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from taizhang.campaigns.access import get_campaign_for_user
 from taizhang.campaigns.selectors import campaign_for_request
 from taizhang.core.access import Cap, get_object_in_scope, require, require_any, scope_for
 from taizhang.core.audit import audit
+from taizhang.core.integrity import file_intact, integrity_refused
 from taizhang.org.models import Organization
 from taizhang.reports import metrics, selectors, services
 from taizhang.reports.forms import GenerateForm, TemplateForm, TemplateUnitForm
 from taizhang.reports.ledgers import KINDS, ledger_filename, ledger_write
-from taizhang.reports.models import Report
+from taizhang.reports.models import LedgerExport, Report
 from taizhang.reports.report_text import ReportTextError
 
 ROWS_PER_PAGE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NO_UNIT = "您在本学习教育活动中没有可查看的组织"
 
 
@@ -387,6 +391,24 @@ def report_template(request: HttpRequest) -> HttpResponse:
 # --- Ledgers -----------------------------------------------------------------------------------------
 
 
+def _ledger_list_url(campaign: Any, org: Any) -> str:
+    return f"{reverse('reports:ledger_list')}?campaign={campaign.pk}&org={(org or campaign.org).pk}"
+
+
+def _exports_context(request: HttpRequest, campaign: Any, org: Any) -> dict:
+    """The ledger page's list of background exports; it polls itself while any is queued or running."""
+    services.ledger_exports_expire_stale(campaign=campaign)
+    exports = selectors.ledger_exports_for_page(
+        user=request.user, campaign=campaign, scope_org=org or campaign.org
+    )
+    return {
+        "campaign": campaign,
+        "scope_org": org or campaign.org,
+        "exports": exports,
+        "pending": any(e.is_pending for e in exports),
+    }
+
+
 @require_GET
 def ledger_list(request: HttpRequest) -> HttpResponse:
     campaign = _campaign(request)  # 404 first: an outsider must not learn the campaign exists
@@ -394,17 +416,103 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
     if campaign is None:
         return _no_campaign(request, "台账导出")
     org = _unit(request, campaign)
+    counts = selectors.ledger_row_counts(campaign=campaign, org=org)
+    threshold = settings.TAIZHANG_LEDGER_BACKGROUND_ROWS
+    ledgers = [
+        {"kind": kind, "rows": counts[code], "background": counts[code] >= threshold}
+        for code, kind in KINDS.items()
+    ]
     return render(
         request,
         "reports/ledger_list.html",
         {
-            "campaign": campaign,
+            **_exports_context(request, campaign, org),
             "org": org,
-            "scope_org": org or campaign.org,
             "units": selectors.dashboard_units(user=request.user, campaign=campaign),
-            "kinds": KINDS.values(),
+            "ledgers": ledgers,
+            "any_background": any(ledger["background"] for ledger in ledgers),
         },
     )
+
+
+@require_GET
+def ledger_exports(request: HttpRequest) -> HttpResponse:
+    """The list of background exports alone: polled by htmx from the ledger page while one is pending."""
+    campaign = _campaign(request)  # 404 first: an outsider must not learn the campaign exists
+    require_any(request.user, Cap.VIEW_INTERNAL)
+    if campaign is None:
+        raise Http404("没有学习教育活动")
+    org = _unit(request, campaign)
+    return render(request, "reports/ledger_exports.html", _exports_context(request, campaign, org))
+
+
+@require_POST
+def ledger_export_request(request: HttpRequest, kind: str) -> HttpResponse:
+    """后台生成: queue the ledger (or join the same one already being generated) and go back to the page."""
+    if kind not in KINDS:
+        raise Http404("没有该台账")
+    campaign = _campaign(request)  # 404 first: an outsider must not learn the campaign exists
+    require_any(request.user, Cap.VIEW_INTERNAL)
+    if campaign is None:
+        raise Http404("没有学习教育活动")
+    org = _unit(request, campaign)
+    try:
+        export, created = services.ledger_export_request(
+            kind=kind, campaign=campaign, org=org, user=request.user
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect(_ledger_list_url(campaign, org))
+    title = f"{export.org.name}{export.get_kind_display()}"
+    if created:
+        services.ledger_export_start(export)
+        messages.success(request, f"已开始后台生成{title}，完成后可在下方“后台生成记录”中下载")
+    else:
+        who = export.requested_by.display_name if export.requested_by else "其他用户"
+        messages.info(
+            request,
+            f"{title}正在生成（{who}于{timezone.localtime(export.requested_at):%H:%M}提交），"
+            "完成后可在下方“后台生成记录”中下载",
+        )
+    return redirect(_ledger_list_url(campaign, org))
+
+
+def _export(request: HttpRequest, pk: int) -> LedgerExport:
+    """An export of a unit the user may see internal records of now (404 / 403). Asking for it gives no
+    lasting right: whoever lost the unit's role since no longer gets its ledger."""
+    queryset = LedgerExport.objects.select_related("campaign__org", "org")
+    return get_object_in_scope(request.user, queryset, view=Cap.VIEW, need=Cap.VIEW_INTERNAL, pk=pk)
+
+
+@require_GET
+def ledger_export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    export = _export(request, pk)
+    if export.status != LedgerExport.Status.DONE or not export.file:
+        raise Http404("该台账尚未生成完成")
+    org = None if export.org_id == export.campaign.org_id else export.org
+    filename = ledger_filename(export.kind, export.campaign, org)
+    detail = {
+        "ledger": export.kind,
+        "campaign": export.campaign.code,
+        "org": export.org.code,
+        "rows": export.rows,
+    }
+    try:
+        intact = file_intact(export.file, export.sha256)
+    except FileNotFoundError:
+        raise Http404("台账文件已被清理，请重新生成") from None
+    if not intact:
+        # 等保 8.1.4.7: a generated ledger changed on disk is not handed out as the record's ledger.
+        return integrity_refused(
+            request,
+            obj=export,
+            detail=detail,
+            message=f"台账文件“{filename}”与生成时的校验值不一致，可能已被改动，请重新生成或联系管理员。",
+        )
+    audit("download", obj=export, detail=detail)
+    response = FileResponse(export.file.open("rb"), as_attachment=True, filename=filename, content_type=XLSX)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_GET
@@ -426,7 +534,7 @@ def ledger_download(request: HttpRequest, kind: str) -> FileResponse:
         buffer,
         as_attachment=True,
         filename=ledger_filename(kind, campaign, org),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
     )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -136,6 +136,11 @@ def branch_a(world) -> BranchA:  # noqa: ANN001
     from django.core.files.storage import default_storage
 
     failed_name = default_storage.save("imports/failed.xlsx", ContentFile(b"PK\x03\x04"))
+    from taizhang.reports import services as report_services
+
+    export, _ = report_services.ledger_export_request(
+        kind="problems", campaign=campaign, user=world.secretary_a
+    )
     objs = {
         "root": root,
         "org": a,
@@ -186,6 +191,7 @@ def branch_a(world) -> BranchA:  # noqa: ANN001
             status="failed",
             failed_name=failed_name,
         ),
+        "ledger_export": report_services.ledger_export_run(export.pk),
     }
     return BranchA(objs)
 
@@ -294,6 +300,9 @@ REGISTRY: dict[str, Any] = {
     "reports:fill_template_save": pk("fill_draft"),
     # Not an object id but a ledger kind: the tampered parameter is the campaign of branch A.
     "reports:ledger_download": lambda a: ({"kind": "problems"}, {"campaign": a.campaign.pk}),
+    "reports:ledger_export_download": pk("ledger_export"),
+    # A ledger kind again; the campaign of branch A is what an outsider would tamper with.
+    "reports:ledger_export_request": lambda a: ({"kind": "problems"}, {"campaign": a.campaign.pk}),
     "reports:report_detail": pk("report"),
     "reports:report_download": pk("report"),
     "reports:report_drift": lambda a: {"pk": a.report.pk, "key": "problems.total"},
