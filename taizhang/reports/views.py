@@ -524,6 +524,14 @@ def ledger_download(request: HttpRequest, kind: str) -> FileResponse:
     if campaign is None:
         raise Http404("没有学习教育活动")
     org = _unit(request, campaign)
+    expected = selectors.ledger_rows_count(kind, campaign=campaign, org=org)
+    if expected >= settings.TAIZHANG_LEDGER_BACKGROUND_ROWS:
+        # A bookmarked link to a city-sized ledger must not hold a web worker for half a minute.
+        messages.info(
+            request,
+            f"{KINDS[kind].title}约 {expected} 行，请点击“后台生成”，生成完成后在“后台生成记录”中下载",
+        )
+        return redirect(_ledger_list_url(campaign, org))
     buffer = BytesIO()
     rows = ledger_write(kind, campaign=campaign, org=org, out=buffer)
     services.export_audit(

@@ -223,3 +223,16 @@ def test_the_ledger_page_queries_do_not_grow_with_exports_or_rows(ledger, settin
         html = client.get(url).content.decode()
     assert html.count('class="ledger-export"') == 10  # the most recent ones
     assert len(large) == len(small), [q["sql"] for q in large.captured_queries]
+
+
+def test_a_direct_link_to_a_ledger_at_the_threshold_sends_the_user_to_generate_it(ledger, settings):
+    world = ledger.world
+    rows = ledger_rows_count("study", campaign=world.campaign)
+    settings.TAIZHANG_LEDGER_BACKGROUND_ROWS = rows
+    url = reverse("reports:ledger_download", args=["study"]) + f"?campaign={world.campaign.pk}"
+    response = _client(world.admin).get(url, follow=True)
+    assert response.redirect_chain and response["Content-Type"].startswith("text/html")
+    assert f"学习台账约 {rows} 行，请点击“后台生成”" in response.content.decode()
+    settings.TAIZHANG_LEDGER_BACKGROUND_ROWS = rows + 1  # below the threshold: the file itself
+    direct = _client(world.admin).get(url)
+    assert direct.status_code == 200 and direct["Content-Disposition"].startswith("attachment")
