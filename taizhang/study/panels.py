@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from taizhang.core.access import Cap, scope_for
 from taizhang.lib.dates import today
 from taizhang.org.models import Organization
@@ -66,7 +68,7 @@ def _committee_panel(request: Any, campaign: Any, day: Any) -> list[dict]:
                     "as_of": day,
                     "figures": _committee_figures(campaign, org, day),
                     "silent": silent,
-                    "days": selectors.unit_silence(org=org, today=day)["days"] if silent else None,
+                    "days": settings.TAIZHANG_SILENT_DAYS if silent else None,
                 },
             }
         )

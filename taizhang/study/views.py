@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -564,7 +565,7 @@ def tallies(request: HttpRequest) -> HttpResponse:
             "peak": peak,
             "quarters": tallied["quarters"],
             "silent": selectors.silent_units(org=org, today=as_of),
-            "silent_days": selectors.unit_silence(org=org, today=as_of)["days"],
+            "silent_days": settings.TAIZHANG_SILENT_DAYS,  # the window silent_units judges by
         },
     )
 
