@@ -78,6 +78,7 @@ def xlsxwriter_write_rows(
         for count, values in enumerate(rows, start=1):
             xlsxwriter_write_row(worksheet, first_row + count - 1, values, cell_format, date_format)
         return count
+    plain_kinds: dict[tuple[type, ...], bool] = {}
     templates: dict[tuple[type, ...], str] = {}
     row_info, comments, last_row = worksheet.row_info, worksheet.comments, worksheet.xls_rowmax - 1
     buffer: list[str] = []
@@ -87,10 +88,12 @@ def xlsxwriter_write_rows(
     for values in rows:
         row += 1
         kinds = tuple(map(type, values))
-        template = templates.get(kinds)
-        if template is None:
-            template = templates[kinds] = _row_template(worksheet, kinds, cell_format)
-        if not template or row in row_info or row in comments or row > last_row or not _plain(values, kinds):
+        fits = plain_kinds.get(kinds)
+        if fits is None:
+            fits = plain_kinds[kinds] = 0 < len(kinds) <= worksheet.xls_colmax and all(
+                kind in (str, int, float) for kind in kinds
+            )
+        if not fits or row in row_info or row in comments or row > last_row or not _plain(values, kinds):
             # xlsxwriter's own way, after the rows before it: the row stays pending in its table, as ever.
             if buffer:
                 worksheet.fh.write("".join(buffer))
@@ -103,6 +106,11 @@ def xlsxwriter_write_rows(
             worksheet._write_single_row(
                 row
             )  # what xlsxwriter does at a row's first cell: out with the one before
+        # Only now (after the row before is out) the template, which numbers the cell format the first time:
+        # formats are numbered in the order xlsxwriter first writes them.
+        template = templates.get(kinds)
+        if template is None:
+            template = templates[kinds] = _row_template(worksheet, kinds, cell_format)
         buffer.append(template.format(row + 1, *values))
         if first_fast < 0:
             first_fast = row
@@ -151,11 +159,9 @@ def _fast_path_fits(worksheet: Any, first_row: int) -> bool:
 
 
 def _row_template(worksheet: Any, kinds: tuple[type, ...], cell_format: Any) -> str:
-    """The XML of a row of these cell types as xlsxwriter writes it (<row> without spans or height; numbers
-    as %.16G; text inline), with {0} for the row number and {1}… for the values; "" when a type is not plain
-    text or number (bool is not int here: it is written as 是/否)."""
-    if not kinds or len(kinds) > worksheet.xls_colmax or any(k not in (str, int, float) for k in kinds):
-        return ""
+    """The XML of a row of text and numbers (exactly str, int, float: a bool is written as 是/否) as xlsxwriter
+    writes it (<row> without spans or height; numbers as %.16G; text inline), with {0} for the row number
+    and {1}… for the values."""
     cells = ['<row r="{0}">']
     for col, kind in enumerate(kinds):
         style = _style_attribute(worksheet, col, cell_format)
