@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 
 from taizhang.core.lights import Light, light_case
 from taizhang.lib.dates import cn
-from taizhang.lib.xlsx import xlsxwriter_write_row
+from taizhang.lib.xlsx import xlsxwriter_write_row, xlsxwriter_write_rows
 from taizhang.reports import metrics
 
 
@@ -474,10 +474,7 @@ def ledger_write(
         )
         xlsxwriter_write_row(sheet, 2, [h for h, _ in spec.columns], header_format)
         sheet.set_row(2, 32)
-        count = 0
-        for values in _WRITERS[kind](campaign, org, day):
-            count += 1
-            xlsxwriter_write_row(sheet, 2 + count, values, cell_format, date_format)
+        count = xlsxwriter_write_rows(sheet, 3, _WRITERS[kind](campaign, org, day), cell_format, date_format)
         sheet.freeze_panes(3, 0)
         sheet.autofilter(2, 0, 2 + max(count, 0), last_col)
         # Print: landscape A4, fitted to the page width, header row on every page, page numbers.
