@@ -103,9 +103,8 @@ def xlsxwriter_write_rows(
         if last_fast == row - 1 >= 0:
             worksheet.previous_row = row  # the row before was written here: nothing of it is pending
         else:
-            worksheet._write_single_row(
-                row
-            )  # what xlsxwriter does at a row's first cell: out with the one before
+            # What xlsxwriter does at a row's first cell: out with the row before, if any is pending.
+            worksheet._write_single_row(row)
         # Only now (after the row before is out) the template, which numbers the cell format the first time:
         # formats are numbered in the order xlsxwriter first writes them.
         template = templates.get(kinds)

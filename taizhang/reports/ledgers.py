@@ -27,6 +27,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Aggregate,
     BigIntegerField,
+    BooleanField,
     Case,
     Count,
     Expression,
@@ -245,7 +246,7 @@ def _problem_rows(campaign: Any, org: Any, today: date) -> Iterator[list[Any]]:
 
 def _stream(qs: Any, chunk: int = 5000) -> Iterator[tuple]:
     """Tuples of a values_list queryset straight from the database cursor, in chunks: no model, dict or
-    converter work per row (a city's study ledger reads 2,000,000 attendance rows)."""
+    converter work per row (a city's study ledger has 100,000 activities)."""
     from django.db import connections
 
     sql, params = qs.query.sql_with_params()
@@ -256,9 +257,20 @@ def _stream(qs: Any, chunk: int = 5000) -> Iterator[tuple]:
             yield from rows
 
 
-def _by_activity(rows: Iterator[tuple]) -> dict[Any, list[tuple]]:
-    """Rows ordered by their first column (the activity), grouped on it without it."""
-    return {key: [row[1:] for row in group] for key, group in groupby(rows, itemgetter(0))}
+def _fetch(qs: Any) -> list[tuple]:
+    """All tuples of a values_list queryset with a small result, straight from the cursor (one round trip on
+    PostgreSQL, where _stream declares, fetches and closes a server-side cursor)."""
+    from django.db import connections
+
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _by_first(rows: list[tuple]) -> dict[Any, list[tuple]]:
+    """Rows ordered by their first column, grouped on it."""
+    return {key: list(group) for key, group in groupby(rows, itemgetter(0))}
 
 
 def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
@@ -290,21 +302,36 @@ class _IdList(Aggregate):
         )
 
 
-class _Ids(Expression):
-    """Ids read from the database, as the SQL list of an __in lookup: "(%s, %s, …)" with the ids as its
-    parameters, without the preparation a plain list gets value by value (2 µs an id: most of a second for
-    the 400,000 ids the city's study ledger passes)."""
+class _IdIn(Expression):
+    """column IN (ids), for ids read from the database: "IN (%s, %s, …)", on PostgreSQL "= ANY(%s::bigint[])"
+    with the ids as one array parameter. Neither prepares the ids one by one as a plain __in list does (2 µs an id:
+    most of a second for the 400,000 ids the city's study ledger passes), nor has PostgreSQL's driver and
+    server parse thousands of placeholders."""
 
-    output_field = BigIntegerField()
+    conditional = True
+    output_field = BooleanField()
 
-    def __init__(self, ids: list[int]) -> None:
+    def __init__(self, column: str, ids: list[int]) -> None:
         super().__init__()
         if not ids:
-            raise ValueError("_Ids needs at least one id")
+            raise ValueError("_IdIn needs at least one id")
+        self.column: Any = F(column)
         self.ids = ids
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[int]]:
-        return "(" + ", ".join(["%s"] * len(self.ids)) + ")", list(self.ids)
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        (self.column,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
+        column, params = compiler.compile(self.column)
+        return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", (*params, *self.ids)
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
+        column, params = compiler.compile(self.column)
+        # The array as its text, '{1,2,3}': psycopg adapts a list element by element in Python.
+        return f"{column} = ANY(%s::bigint[])", (*params, "{" + ",".join(map(str, map(int, self.ids))) + "}")
 
 
 class _Members:
@@ -314,7 +341,7 @@ class _Members:
 
     def __init__(self) -> None:
         self.names: dict[Any, str] = {}
-        self.order: dict[Any, tuple[int, int]] = {}
+        self.order: dict[Any, int] = {}
 
     def fetch(self, keys: set[Any]) -> None:
         from taizhang.org.models import Member
@@ -323,14 +350,15 @@ class _Members:
         ids = sorted({abs(int(key)) for key in keys})
         # In slices: a chunk of a large city may name more members than a query may have parameters.
         for start in range(0, len(ids), STUDY_CHUNK):
-            for pk, sort_order, name in _stream(
-                Member.objects.filter(pk__in=_Ids(ids[start : start + STUDY_CHUNK]))
+            for pk, sort_order, name in _fetch(
+                Member.objects.filter(_IdIn("pk", ids[start : start + STUDY_CHUNK]))
                 .order_by()
                 .values_list("pk", "sort_order", "name")
             ):
                 self.names[pk] = self.names[str(pk)] = name
                 self.names[str(-pk)] = name + "（列席）"
-                self.order[pk] = self.order[str(pk)] = self.order[str(-pk)] = (sort_order, pk)
+                # (sort_order, id) as one int, which sorts faster than the pair (ids are below 2**63)
+                self.order[pk] = self.order[str(pk)] = self.order[str(-pk)] = (sort_order << 64) | pk
 
 
 STUDY_CHUNK = 2000  # activities whose people, speakers and books are read together (ids in an IN list)
@@ -374,36 +402,32 @@ def _study_rows(campaign: Any, org: Any, today: date) -> Iterator[list[Any]]:
     # Activities in chunks; each chunk's people, speakers and books in one query each, by activity id (the
     # covering index order): no sort of the campaign's millions of attendance rows by date.
     for chunk in _chunks(_stream(activities), STUDY_CHUNK):
-        ids = _Ids([a[0] for a in chunk])
+        ids = [a[0] for a in chunk]
         present = {
             activity: joined.split(",")
-            for activity, joined in _stream(
-                Attendance.objects.filter(activity_id__in=ids, status=Attendance.Status.PRESENT)
+            for activity, joined in _fetch(
+                Attendance.objects.filter(_IdIn("activity_id", ids), status=Attendance.Status.PRESENT)
                 .order_by()
                 .values("activity_id")
                 .annotate(people=_IdList(present_id))
                 .values_list("activity_id", "people")
             )
         }
-        absent = _by_activity(
-            _stream(
-                Attendance.objects.filter(activity_id__in=ids, status=Attendance.Status.ABSENT)
-                .values_list("activity_id", "member_id", "reason", "reason_note")
-                .order_by("activity_id")
-            )
+        absent_rows = _fetch(
+            Attendance.objects.filter(_IdIn("activity_id", ids), status=Attendance.Status.ABSENT)
+            .values_list("activity_id", "member_id", "reason", "reason_note")
+            .order_by("activity_id")
         )
-        speeches = _by_activity(
-            _stream(
-                Speech.objects.filter(activity_id__in=ids)
-                .values_list("activity_id", "member_id", "gist")
-                .order_by("activity_id", "order", "pk")
-            )
+        speech_rows = _fetch(
+            Speech.objects.filter(_IdIn("activity_id", ids))
+            .values_list("activity_id", "member_id", "gist")
+            .order_by("activity_id", "order", "pk")
         )
         books = {
             activity: "".join([f"《{title}》" for _, title in group])
             for activity, group in groupby(
-                _stream(
-                    through.objects.filter(studyactivity_id__in=ids)
+                _fetch(
+                    through.objects.filter(_IdIn("studyactivity_id", ids))
                     .values_list("studyactivity_id", "material__title")
                     .order_by("studyactivity_id", "material__sort_order", "material_id")
                 ),
@@ -411,9 +435,9 @@ def _study_rows(campaign: Any, org: Any, today: date) -> Iterator[list[Any]]:
             )
         }
         named = set().union(*present.values())
-        for rows in (*absent.values(), *speeches.values()):
-            named.update([row[0] for row in rows])
+        named.update(map(itemgetter(1), absent_rows), map(itemgetter(1), speech_rows))
         members.fetch(named)
+        absent, speeches = _by_first(absent_rows), _by_first(speech_rows)
         for a in chunk:
             n += 1
             pk = a[0]
@@ -432,20 +456,20 @@ def _study_row(
     members: _Members,
     reasons: dict,
 ) -> list[Any]:
-    # a: the activity's columns (see _study_rows); present: signed member ids as text; absent: (member,
-    # reason, reason note); spoken: (member, gist), in order.
+    # a: the activity's columns (see _study_rows); present: signed member ids as text; absent: (activity,
+    # member, reason, reason note); spoken: (activity, member, gist), in order.
     names, order = members.names, members.order
     people = away = talks = ""
     if present:
         present.sort(key=order.__getitem__)
         people = "、".join(map(names.__getitem__, present))
     if absent:
-        absent.sort(key=lambda row: order[row[0]])
+        absent.sort(key=lambda row: order[row[1]])
         away = "、".join(
-            [f"{names[m]}（{note or reasons.get(reason, '') or '未说明'}）" for m, reason, note in absent]
+            [f"{names[m]}（{note or reasons.get(reason, '') or '未说明'}）" for _, m, reason, note in absent]
         )
     if spoken:
-        talks = "；".join([names[m] + (f"：{gist}" if gist else "") for m, gist in spoken])
+        talks = "；".join([names[m] + (f"：{gist}" if gist else "") for _, m, gist in spoken])
     other = a[11]
     return [
         n,
