@@ -23,7 +23,7 @@ from taizhang.imports.schema import (
     SHEETS,
     SheetSpec,
 )
-from taizhang.lib.xlsx import xlsxwriter_write_row
+from taizhang.lib.xlsx import xlsxwriter_write_row, xlsxwriter_write_text
 
 HEADER_ROW = 3  # 0-based: title, two examples, header
 DATA_ROWS = 10000  # rows carrying the drop-down lists
@@ -168,7 +168,7 @@ def _write_options(ws: Any, activity_types: list[str], fmt: dict[str, Any]) -> d
     for col, (name, values) in enumerate(lists.items()):
         xlsxwriter_write_row(ws, 0, [name], fmt["bold"])
         for row, value in enumerate(values, start=1):
-            ws.write_string(row, col, value)
+            xlsxwriter_write_text(ws, row, col, value)
         letter = xl_col_to_name(col)
         ranges[name] = f"='{OPTIONS_SHEET}'!${letter}$2:${letter}${len(values) + 1}"
     return ranges

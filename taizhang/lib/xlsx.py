@@ -30,6 +30,17 @@ def cell_value(value: Any) -> Any:
     return str(value)
 
 
+def xlsxwriter_write_text(worksheet: Any, row: int, col: int, text: str, cell_format: Any = None) -> None:
+    """Write text as text. xlsxwriter writes text shaped "<r>…</r>" into the sheet XML unescaped, as a
+    rich string: typed text would vanish, or inject cells and formulas. Such text goes in as plain runs,
+    which are escaped and read back as exactly that text."""
+    if text.startswith("<r>") and text.endswith("</r>"):
+        runs = (text[:1], text[1:2], text[2:])  # xlsxwriter takes three parts or more as rich text
+        worksheet.write_rich_string(row, col, *runs, *([cell_format] if cell_format else []))
+    else:
+        worksheet.write_string(row, col, text, cell_format)
+
+
 def xlsxwriter_write_row(
     worksheet: Any, row: int, values: list[Any], cell_format: Any = None, date_format: Any = None
 ) -> None:
@@ -37,7 +48,7 @@ def xlsxwriter_write_row(
     for col, raw in enumerate(values):
         value = cell_value(raw)
         if isinstance(value, str):
-            worksheet.write_string(row, col, value, cell_format)
+            xlsxwriter_write_text(worksheet, row, col, value, cell_format)
         elif isinstance(value, datetime | date):
             worksheet.write_datetime(
                 row,

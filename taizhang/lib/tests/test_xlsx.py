@@ -163,3 +163,18 @@ def test_under_an_unchecked_xlsxwriter_release_every_row_goes_through_xlsxwriter
     slow = _book(PLAIN_ROWS, bulk=True)
     assert len(calls) >= len(PLAIN_ROWS)  # the header and every row, cell by cell through xlsxwriter
     assert _parts(slow) == _parts(fast)
+
+
+RICH_SHAPED = ["<r>危险</r>", '<r></r></is><f>HYPERLINK("http://x/","y")</f><is><r></r>', "<r><t>x</t></r>"]
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+@pytest.mark.parametrize("constant_memory", [True, False])
+def test_text_shaped_like_xlsxwriter_rich_strings_stays_that_text_and_injects_nothing(constant_memory, bulk):
+    rows = [[*RICH_SHAPED, "普通"], ["第二行", *RICH_SHAPED]]
+    data = _book(rows, bulk=bulk, constant_memory=constant_memory)
+    assert "<f>" not in _sheet_xml(data)
+    ws = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert [c.value for c in ws[3]][:4] == rows[0]
+    assert [c.value for c in ws[4]][:4] == rows[1]
+    assert ws["A3"].border.left.style == "thin"  # the row's cell format is kept
