@@ -29,3 +29,8 @@ def one_decimal(value: float) -> float:
     from decimal import ROUND_HALF_UP, Decimal
 
     return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def book_title(title: str) -> str:
+    """A book's title in 书名号, once: titles are entered with or without them (《习近平著作选读》第一卷)."""
+    return title if title.startswith("《") else f"《{title}》"

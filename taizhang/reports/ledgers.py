@@ -45,6 +45,7 @@ from django.db.models.functions import Coalesce
 
 from taizhang.core.lights import Light, light_case
 from taizhang.lib.dates import cn
+from taizhang.lib.text import book_title
 from taizhang.lib.xlsx import xlsxwriter_write_row, xlsxwriter_write_rows
 from taizhang.reports import metrics
 
@@ -425,7 +426,7 @@ def _study_rows(campaign: Any, org: Any, today: date) -> Iterator[list[Any]]:
             .order_by("activity_id", "order", "pk")
         )
         books = {
-            activity: "".join([f"《{title}》" for _, title in group])
+            activity: "".join([book_title(title) for _, title in group])
             for activity, group in groupby(
                 _fetch(
                     through.objects.filter(_IdIn("studyactivity_id", ids))

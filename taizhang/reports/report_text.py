@@ -31,6 +31,7 @@ from typing import Any
 
 from django.template import Context, Engine, Library, Node, TemplateSyntaxError, defaultfilters, defaulttags
 
+from taizhang.lib.text import book_title
 from taizhang.reports import metrics
 from taizhang.reports.gongwen import Block
 
@@ -114,7 +115,7 @@ def book_list(items: Any, attr: str = "") -> str:
     for item in items or []:
         value = str(item.get(attr, "") if attr and isinstance(item, dict) else item).strip()
         if value:
-            names.append(value if value.startswith("《") else f"《{value}》")
+            names.append(book_title(value))
     return "".join(names)  # consecutive titles in 书名号 take no 顿号
 
 

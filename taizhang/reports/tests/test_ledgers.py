@@ -101,7 +101,8 @@ def test_study_ledger_lists_people_in_member_list_order_with_reasons(ledger, tmp
     Attendance.objects.create(activity=day, member=a[5], status="absent")
     Speech.objects.create(activity=day, member=a[1], gist="", order=1)
     Speech.objects.create(activity=day, member=a[3], gist="谈收获", order=2)
-    day.materials.add(Material.objects.create(title="党章"))
+    day.materials.add(Material.objects.create(title="党章", sort_order=1))
+    day.materials.add(Material.objects.create(title="《论党的自我革命》", sort_order=2))  # entered in 书名号
     day.other_materials = "文件"
     day.save()
     activity_counts_refresh(activity_ids=[day.pk])
@@ -110,7 +111,7 @@ def test_study_ledger_lists_people_in_member_list_order_with_reasons(ledger, tmp
     assert row["参加人员"] == "甲3号、乙2号（列席）、甲0号、甲1号"
     assert row["缺席人员及原因"] == "甲2号（出差）、甲4号（外出调研）、甲5号（未说明）"
     assert row["研讨发言情况"] == "甲1号；甲3号：谈收获"
-    assert row["学习内容"] == "《党章》；文件"
+    assert row["学习内容"] == "《党章》《论党的自我革命》；文件"  # 书名号 once, whichever way entered
     assert (row["应到人数"], row["实到人数"], row["列席人数"], row["研讨人次"]) == (6, 3, 1, 2)
 
 
