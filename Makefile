@@ -58,7 +58,8 @@ bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 ## make bench-load: 50 logged-in users for 60 s against gunicorn on loopback (demo on a temporary
-## SQLite file, or TAIZHANG_DATABASE_URL); fails on any error; writes bench/results/loadtest-<db>.json
+## SQLite file, or TAIZHANG_DATABASE_URL); fails on any error; writes bench/results/loadtest-<db>.json.
+## LOAD_ARGS=--city: the city logins on a copy of var/bench-city.sqlite3 (or a PostgreSQL copy you name)
 bench-load: install
 	$(BIN)/python bench/loadtest.py $(LOAD_ARGS)
 

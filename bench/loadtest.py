@@ -58,6 +58,8 @@ BIN = Path(sys.executable).parent
 TARGET_P95_S = 1.0
 
 DEMO_USERS = ("admin", "leader", "secretary", "member", "secretary2")
+CITY_USERS = ("city_admin", "city_leader", "city_secretary", "city_member")
+CITY_SQLITE = ROOT / "var" / "bench-city.sqlite3"
 HOME = [("home", "/"), ("dashboard", "/reports/")]
 LISTS = [
     ("study_list", "/study/"),
@@ -98,10 +100,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare_environment(work: Path) -> dict[str, str]:
+def prepare_environment(work: Path, city: bool = False) -> dict[str, str]:
     env = dict(os.environ)
     if not env.get("TAIZHANG_DATABASE_URL"):
-        env["TAIZHANG_DATABASE_URL"] = f"sqlite:///{work / 'load.sqlite3'}"
+        target = work / "load.sqlite3"
+        if city:
+            # A copy of the benchmark's city database (make bench builds it): the load writes rows.
+            if not CITY_SQLITE.exists():
+                raise SystemExit(f"{CITY_SQLITE} is missing: run `make bench` first (it builds the city)")
+            shutil.copyfile(CITY_SQLITE, target)
+        env["TAIZHANG_DATABASE_URL"] = f"sqlite:///{target}"
     env.setdefault("TAIZHANG_MEDIA_ROOT", str(work / "media"))
     env.setdefault("TAIZHANG_FIELD_KEY", "loadtest-field-key")
     env["TAIZHANG_SECRET_KEY"] = env.get("TAIZHANG_SECRET_KEY") or secrets.token_urlsafe(40)
@@ -111,15 +119,18 @@ def prepare_environment(work: Path) -> dict[str, str]:
     return env
 
 
-def load_demo(env: dict[str, str]) -> None:
+def load_demo(env: dict[str, str], city: bool = False) -> None:
     taizhang = str(BIN / "taizhang")
     subprocess.run([taizhang, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
-    demo = subprocess.run([taizhang, "demo"], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+    command = [taizhang, "demo", *(["--size", "city"] if city else [])]
+    demo = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
     if demo.returncode != 0:
         print(f"taizhang demo: {demo.stderr.strip()} (using the data as it is)", file=sys.stderr)
 
 
-def make_sessions(env: dict[str, str], users: int) -> list[tuple[str, str]]:
+def make_sessions(
+    env: dict[str, str], users: int, logins: tuple[str, ...] = DEMO_USERS
+) -> list[tuple[str, str]]:
     """[(username, session key)] — one session per virtual user, by Django's login() (signals included)."""
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
@@ -132,13 +143,13 @@ def make_sessions(env: dict[str, str], users: int) -> list[tuple[str, str]]:
 
     from taizhang.accounts.models import User
 
-    accounts = {u.username: u for u in User.objects.filter(username__in=DEMO_USERS, is_active=True)}
-    missing = [name for name in DEMO_USERS if name not in accounts]
+    accounts = {u.username: u for u in User.objects.filter(username__in=logins, is_active=True)}
+    missing = [name for name in logins if name not in accounts]
     if missing:
         raise SystemExit(f"demo logins missing from the database: {', '.join(missing)}")
     sessions = []
     for i in range(users):
-        username = DEMO_USERS[i % len(DEMO_USERS)]
+        username = logins[i % len(logins)]
         client = Client()
         client.force_login(accounts[username], backend="django.contrib.auth.backends.ModelBackend")
         sessions.append((username, client.cookies[settings.SESSION_COOKIE_NAME].value))
@@ -338,17 +349,23 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread if > 1)")
     parser.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), metavar=("MIN", "MAX"))
     parser.add_argument("--seed", type=int, default=2023)
-    parser.add_argument("--out", help="result file (default bench/results/loadtest-<vendor>.json)")
+    parser.add_argument(
+        "--city",
+        action="store_true",
+        help="the city dataset with the city logins (SQLite: a copy of var/bench-city.sqlite3; PostgreSQL: "
+        "TAIZHANG_DATABASE_URL, loaded when missing — use a copy, e.g. createdb -T)",
+    )
+    parser.add_argument("--out", help="result file (default bench/results/loadtest-<vendor>[-city].json)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="taizhang-load-"))
     server = None
     try:
-        env = prepare_environment(work)
+        env = prepare_environment(work, city=args.city)
         vendor = "sqlite" if env["TAIZHANG_DATABASE_URL"].startswith("sqlite") else "postgresql"
         print(f"准备数据库 / preparing the database ({vendor})…", flush=True)
-        load_demo(env)
-        sessions = make_sessions(env, args.users)
+        load_demo(env, city=args.city)
+        sessions = make_sessions(env, args.users, CITY_USERS if args.city else DEMO_USERS)
         print(f"启动 gunicorn / starting gunicorn ({args.workers} workers)…", flush=True)
         cpu_before = _children_cpu()
         server = Server(env, args.workers, args.threads)
@@ -393,6 +410,7 @@ def main() -> int:
         "database": vendor,
         "machine": machine(),
         "config": {
+            "dataset": "city" if args.city else "bureau demo",
             "users": args.users,
             "seconds": args.seconds,
             "gunicorn_workers": args.workers,
@@ -416,7 +434,8 @@ def main() -> int:
         },
         "error_samples": errors[:20],
     }
-    out = Path(args.out) if args.out else ROOT / "bench" / "results" / f"loadtest-{vendor}.json"
+    suffix = "-city" if args.city else ""
+    out = Path(args.out) if args.out else ROOT / "bench" / "results" / f"loadtest-{vendor}{suffix}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(case, ensure_ascii=False))
