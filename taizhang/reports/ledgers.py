@@ -259,17 +259,6 @@ def _stream(qs: Any, chunk: int = 5000) -> Iterator[tuple]:
             yield from rows
 
 
-def _fetch(qs: Any) -> list[tuple]:
-    """All tuples of a values_list queryset with a small result, straight from the cursor (one round trip on
-    PostgreSQL, where _stream declares, fetches and closes a server-side cursor)."""
-    from django.db import connections
-
-    sql, params = qs.query.sql_with_params()
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _by_first(rows: list[tuple]) -> dict[Any, list[tuple]]:
     """Rows ordered by their first column, grouped on it."""
     return {key: list(group) for key, group in groupby(rows, itemgetter(0))}
@@ -352,7 +341,7 @@ class _Members:
         ids = sorted({abs(int(key)) for key in keys})
         # In slices: a chunk of a large city may name more members than a query may have parameters.
         for start in range(0, len(ids), STUDY_CHUNK):
-            for pk, sort_order, name in _fetch(
+            for pk, sort_order, name in metrics.fetch_rows(
                 Member.objects.filter(_IdIn("pk", ids[start : start + STUDY_CHUNK]))
                 .order_by()
                 .values_list("pk", "sort_order", "name")
@@ -407,7 +396,7 @@ def _study_rows(campaign: Any, org: Any, today: date) -> Iterator[list[Any]]:
         ids = [a[0] for a in chunk]
         present = {
             activity: joined.split(",")
-            for activity, joined in _fetch(
+            for activity, joined in metrics.fetch_rows(
                 Attendance.objects.filter(_IdIn("activity_id", ids), status=Attendance.Status.PRESENT)
                 .order_by()
                 .values("activity_id")
@@ -415,12 +404,12 @@ def _study_rows(campaign: Any, org: Any, today: date) -> Iterator[list[Any]]:
                 .values_list("activity_id", "people")
             )
         }
-        absent_rows = _fetch(
+        absent_rows = metrics.fetch_rows(
             Attendance.objects.filter(_IdIn("activity_id", ids), status=Attendance.Status.ABSENT)
             .values_list("activity_id", "member_id", "reason", "reason_note")
             .order_by("activity_id")
         )
-        speech_rows = _fetch(
+        speech_rows = metrics.fetch_rows(
             Speech.objects.filter(_IdIn("activity_id", ids))
             .values_list("activity_id", "member_id", "gist")
             .order_by("activity_id", "order", "pk")
@@ -428,7 +417,7 @@ def _study_rows(campaign: Any, org: Any, today: date) -> Iterator[list[Any]]:
         books = {
             activity: "".join([book_title(title) for _, title in group])
             for activity, group in groupby(
-                _fetch(
+                metrics.fetch_rows(
                     through.objects.filter(_IdIn("studyactivity_id", ids))
                     .values_list("studyactivity_id", "material__title")
                     .order_by("studyactivity_id", "material__sort_order", "material_id")

@@ -1370,7 +1370,7 @@ def ids_all(
                 q &= Q(**{f"{metric.sum_field}__isnull": False})
             conditions.append(q)
         if all(not q for q in conditions):
-            pks = [row[0] for row in _fetch(qs.order_by("pk").values_list("pk"))]
+            pks = [row[0] for row in fetch_rows(qs.order_by("pk").values_list("pk"))]
             for metric in metrics_:
                 found[metric.key] = pks
             continue
@@ -1386,7 +1386,7 @@ def ids_all(
                 break
             any_q |= q
         # Sorted by the database once, so every id list below is already sorted and unique.
-        fetched = _fetch(qs.filter(any_q).annotate(**flags).order_by("pk").values_list("pk", *flags))
+        fetched = fetch_rows(qs.filter(any_q).annotate(**flags).order_by("pk").values_list("pk", *flags))
         columns = list(flags)
         for i, metric in enumerate(metrics_):
             if not conditions[i]:
@@ -1397,8 +1397,9 @@ def ids_all(
     return {m.key: found[(get(m.numerator) if m.is_ratio else m).key] for m in wanted}
 
 
-def _fetch(qs: QuerySet) -> list[tuple]:
-    """Rows of a values_list queryset straight from the DB cursor: no per-row ORM work (millions of ids)."""
+def fetch_rows(qs: QuerySet) -> list[tuple]:
+    """Rows of a values_list queryset straight from the DB cursor, all at once (one round trip): no per-row
+    ORM work (millions of ids; the study ledger's per-chunk lists)."""
     from django.db import connections
 
     sql, params = qs.query.sql_with_params()

@@ -45,6 +45,15 @@ def _campaign(request: HttpRequest) -> Any:
     return campaign_for_request(request)
 
 
+def _campaign_and_unit(request: HttpRequest) -> tuple[Any, Any]:
+    """The campaign and unit asked for, for views that need both: 404 without a campaign."""
+    campaign = _campaign(request)  # 404 first: an outsider must not learn the campaign exists
+    require_any(request.user, Cap.VIEW_INTERNAL)
+    if campaign is None:
+        raise Http404("没有学习教育活动")
+    return campaign, _unit(request, campaign)
+
+
 def _unit(
     request: HttpRequest, campaign: Any, *, need: str = Cap.VIEW_INTERNAL, raw: str | None = None
 ) -> Any:
@@ -103,11 +112,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def dashboard_charts(request: HttpRequest) -> JsonResponse:
     """The dashboard's chart data (JSON), fetched by the page once its figures are on screen: the seven
     breakdowns cost as much as the rest of the page at city scale, and the figures need not wait."""
-    campaign = _campaign(request)  # 404 first: an outsider must not learn the campaign exists
-    require_any(request.user, Cap.VIEW_INTERNAL)
-    if campaign is None:
-        raise Http404("没有学习教育活动")
-    org = _unit(request, campaign)
+    campaign, org = _campaign_and_unit(request)
     charts = selectors.dashboard_charts(campaign=campaign, org=org, as_of=metrics.default_as_of(campaign))
     response = JsonResponse(charts, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "private, no-store"
@@ -438,11 +443,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def ledger_exports(request: HttpRequest) -> HttpResponse:
     """The list of background exports alone: polled by htmx from the ledger page while one is pending."""
-    campaign = _campaign(request)  # 404 first: an outsider must not learn the campaign exists
-    require_any(request.user, Cap.VIEW_INTERNAL)
-    if campaign is None:
-        raise Http404("没有学习教育活动")
-    org = _unit(request, campaign)
+    campaign, org = _campaign_and_unit(request)
     return render(request, "reports/ledger_exports.html", _exports_context(request, campaign, org))
 
 
@@ -451,11 +452,7 @@ def ledger_export_request(request: HttpRequest, kind: str) -> HttpResponse:
     """后台生成: queue the ledger (or join the same one already being generated) and go back to the page."""
     if kind not in KINDS:
         raise Http404("没有该台账")
-    campaign = _campaign(request)  # 404 first: an outsider must not learn the campaign exists
-    require_any(request.user, Cap.VIEW_INTERNAL)
-    if campaign is None:
-        raise Http404("没有学习教育活动")
-    org = _unit(request, campaign)
+    campaign, org = _campaign_and_unit(request)
     try:
         export, created = services.ledger_export_request(
             kind=kind, campaign=campaign, org=org, user=request.user
@@ -519,11 +516,7 @@ def ledger_export_download(request: HttpRequest, pk: int) -> HttpResponse:
 def ledger_download(request: HttpRequest, kind: str) -> FileResponse:
     if kind not in KINDS:
         raise Http404("没有该台账")
-    campaign = _campaign(request)  # 404 first: an outsider must not learn the campaign exists
-    require_any(request.user, Cap.VIEW_INTERNAL)
-    if campaign is None:
-        raise Http404("没有学习教育活动")
-    org = _unit(request, campaign)
+    campaign, org = _campaign_and_unit(request)
     expected = selectors.ledger_rows_count(kind, campaign=campaign, org=org)
     if expected >= settings.TAIZHANG_LEDGER_BACKGROUND_ROWS:
         # A bookmarked link to a city-sized ledger must not hold a web worker for half a minute.

@@ -80,9 +80,11 @@ def _secretary_panel(request: Any, campaign: Any, day: Any) -> list[dict]:
     units = Organization.objects.filter(pk__in=scope.org_ids("secretary")).order_by("path")
     panels = []
     for org in units:
-        recent = selectors.with_counts(
-            StudyActivity.objects.in_subtree(org).select_related("type", "org")
-        ).order_by("-date", "-id")[:RECENT]
+        recent = (
+            StudyActivity.objects.in_subtree(org)
+            .select_related("type", "org")
+            .order_by("-date", "-id")[:RECENT]
+        )
         panels.append(
             {
                 "template": "study/panel_secretary.html",

@@ -51,16 +51,6 @@ def hours(minutes: int | None) -> float:
     return one_decimal((minutes or 0) / 60)
 
 
-# --- one place for the per-activity counts ---------------------------------------------------------
-
-
-def with_counts(qs: QuerySet[StudyActivity]) -> QuerySet[StudyActivity]:
-    """The activities with n_expected (应到), n_present (实到), n_invited (列席), n_attendance (参与人次) and
-    n_speakers (研讨人次): stored on each activity (study.counts, kept by every write path), so a list
-    of activities reads them with the rows, whatever the number of people."""
-    return qs
-
-
 # --- lists ------------------------------------------------------------------------------------------
 
 
@@ -90,7 +80,8 @@ def activity_list(
         qs = qs.filter(
             Q(topic__icontains=q) | Q(place__icontains=q) | Q(host__icontains=q) | Q(minutes__icontains=q)
         )
-    return with_counts(qs).order_by("-date", "-start_time", "-id")
+    # Each row carries its counts (n_expected, n_present, n_invited, n_attendance, n_speakers: study.counts).
+    return qs.order_by("-date", "-start_time", "-id")
 
 
 def activity_types_for(*, campaigns: list[Campaign] | None = None) -> QuerySet[ActivityType]:
@@ -313,7 +304,6 @@ ATTENDANCE_FIGURES = {
     "present": Sum("n_present"),
     "invited": Sum("n_invited"),
 }
-NAMES = list(ATTENDANCE_FIGURES)
 
 
 def tallies_total(
@@ -344,37 +334,6 @@ def _unit_keys(org: Organization) -> dict[int, str]:
         pk: path[start:].split("/", 1)[0]
         for pk, path in Organization.objects.filter(path_prefix_q("path", org.path)).values_list("pk", "path")
     }
-
-
-def tallies_by_unit(
-    *, campaign: Campaign | None, org: Organization, date_to: date | None = None
-) -> list[dict[str, Any]]:
-    """One row per unit directly under `org` (its whole subtree rolled up), plus `org` itself ("本级")
-    when it has records of its own. Each row: activities (total and by type code), attendance,
-    expected, present, rate, speakers, self-study entries and hours, last activity date."""
-    return tallies_all(campaign=campaign, org=org, date_to=date_to)["units"]
-
-
-def tallies_by_type(
-    *, campaign: Campaign | None, org: Organization, date_to: date | None = None
-) -> list[dict[str, Any]]:
-    """Per activity type (every default type and the campaign's own, zeros included): activities,
-    attendance (参与人次) and speakers (研讨人次)."""
-    return tallies_all(campaign=campaign, org=org, date_to=date_to)["types"]
-
-
-def tallies_by_month(
-    *, campaign: Campaign | None, org: Organization, date_to: date | None = None
-) -> list[dict[str, Any]]:
-    """Per calendar month with any record: activities, attendance, expected/present/rate, speakers."""
-    return tallies_all(campaign=campaign, org=org, date_to=date_to)["months"]
-
-
-def tallies_by_quarter(
-    *, campaign: Campaign | None, org: Organization, date_to: date | None = None
-) -> list[dict[str, Any]]:
-    """Per calendar quarter (year, quarter): activities, attendance, rate, speakers."""
-    return tallies_all(campaign=campaign, org=org, date_to=date_to)["quarters"]
 
 
 def _quarter(day: date) -> tuple[int, int]:

@@ -55,7 +55,7 @@ from taizhang.study.forms import (
     sheet_from_post,
     sheet_rows_for,
 )
-from taizhang.study.models import ActivityType, Attendance, Material, SelfStudy, StudyActivity
+from taizhang.study.models import ActivityType, Attendance, Material, SelfStudy
 
 # Above this many members, a unit's sheet starts empty (a committee's whole roster is rarely the
 # attendance of one meeting; the recorder adds people by name instead).
@@ -115,9 +115,6 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_activity_for_user(request.user, pk)
-    activity = selectors.with_counts(StudyActivity.objects.filter(pk=activity.pk)).select_related(
-        "org", "type", "campaign", "created_by"
-    )[0]
     can_record = scope_for(request.user).can(Cap.RECORD, activity.org)
     return render(
         request,

@@ -16,7 +16,6 @@ from taizhang.core.models import Attachment, AuditLog, Event
 from taizhang.core.tests.factories import make_campaign, make_member
 from taizhang.study import services
 from taizhang.study.models import Attendance, Speech, StudyActivity
-from taizhang.study.selectors import with_counts
 from taizhang.study.tests.conftest import activity_type
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +28,7 @@ def _png() -> SimpleUploadedFile:
 
 
 def _counts(activity):
-    row = with_counts(StudyActivity.objects.filter(pk=activity.pk)).get()
+    row = StudyActivity.objects.get(pk=activity.pk)
     return row.n_expected, row.n_present, row.n_invited, row.n_attendance, row.n_speakers
 
 

@@ -67,7 +67,9 @@ def test_the_totals_follow_the_counting_rules(world, season):
 
 
 def test_units_roll_up_their_subtree_and_sum_to_the_total(world, season):
-    rows = {r["org"].code: r for r in selectors.tallies_by_unit(campaign=world.campaign, org=world.committee)}
+    rows = {
+        r["org"].code: r for r in selectors.tallies_all(campaign=world.campaign, org=world.committee)["units"]
+    }
     assert set(rows) == {"WA", "WB"}  # the committee has no records of its own
     assert rows["WA"]["activities"] == 2
     assert rows["WA"]["by_type"] == {"branch_concentrated": 1, "group_meeting": 1}
@@ -82,7 +84,7 @@ def test_units_roll_up_their_subtree_and_sum_to_the_total(world, season):
 
 
 def test_drilling_into_a_branch_shows_its_own_level_and_groups(world, season):
-    rows = selectors.tallies_by_unit(campaign=world.campaign, org=world.branch_a)
+    rows = selectors.tallies_all(campaign=world.campaign, org=world.branch_a)["units"]
     assert [(r["org"].code, r["own_level"], r["activities"]) for r in rows] == [
         ("WA", True, 1),
         ("WA-1", False, 1),
@@ -91,18 +93,19 @@ def test_drilling_into_a_branch_shows_its_own_level_and_groups(world, season):
 
 def test_tallies_by_type_month_and_quarter(world, season):
     by_type = {
-        t["type"].code: t for t in selectors.tallies_by_type(campaign=world.campaign, org=world.committee)
+        t["type"].code: t
+        for t in selectors.tallies_all(campaign=world.campaign, org=world.committee)["types"]
     }
     assert by_type["branch_concentrated"]["activities"] == 1
     assert by_type["theme_party_day"]["attendance"] == 4
     assert by_type["first_topic"]["activities"] == 0  # every default type is listed
-    months = selectors.tallies_by_month(campaign=world.campaign, org=world.committee)
+    months = selectors.tallies_all(campaign=world.campaign, org=world.committee)["months"]
     assert [(m["month"], m["activities"], m["attendance"]) for m in months] == [
         (date(2023, 9, 1), 1, 6),
         (date(2023, 10, 1), 1, 3),
         (date(2023, 12, 1), 1, 4),
     ]
-    quarters = selectors.tallies_by_quarter(campaign=world.campaign, org=world.committee)
+    quarters = selectors.tallies_all(campaign=world.campaign, org=world.committee)["quarters"]
     assert [(q["year"], q["quarter"], q["activities"], q["speakers"]) for q in quarters] == [
         (2023, 3, 1, 2),
         (2023, 4, 2, 1),
@@ -210,7 +213,7 @@ def test_the_breakdowns_agree_with_the_metric_catalog(world, season):
     from taizhang.reports import metrics
 
     org = world.committee
-    units = selectors.tallies_by_unit(campaign=world.campaign, org=org)
+    units = selectors.tallies_all(campaign=world.campaign, org=org)["units"]
     for key, name in (
         ("study.activities", "activities"),
         ("study.attendance", "attendance"),
@@ -223,12 +226,12 @@ def test_the_breakdowns_agree_with_the_metric_catalog(world, season):
             if value
         }
         assert catalog == {row["org"].pk: row[name] for row in units if row[name]}, key
-    months = selectors.tallies_by_month(campaign=world.campaign, org=org)
+    months = selectors.tallies_all(campaign=world.campaign, org=org)["months"]
     catalog_months = dict(
         metrics.breakdown("study.attendance", world.campaign, org, by="month", from_rows=True)
     )
     assert catalog_months == {m["month"]: m["attendance"] for m in months}
-    types = selectors.tallies_by_type(campaign=world.campaign, org=org)
+    types = selectors.tallies_all(campaign=world.campaign, org=org)["types"]
     catalog_types = dict(metrics.breakdown("study.activities", world.campaign, org, by="type"))
     assert catalog_types == {t["type"].name: t["activities"] for t in types if t["activities"]}
 
@@ -252,7 +255,7 @@ def test_the_demo_campaign_figures_agree_with_the_metric_catalog():
         }
     by_type = {
         t["type"].code: t["activities"]
-        for t in selectors.tallies_by_type(campaign=campaign, org=campaign.org)
+        for t in selectors.tallies_all(campaign=campaign, org=campaign.org)["types"]
     }
     keys = [f"study.{code}" for code in by_type if f"study.{code}" in metrics.CATALOG]
     assert len(keys) >= 10
