@@ -10,6 +10,8 @@ from taizhang.core.widgets import OrgSelectOrPicker
 from taizhang.lib.dates import today
 from taizhang.org.forms import OrgPickField
 from taizhang.org.models import Organization
+from taizhang.reports.metrics import default_as_of
+from taizhang.reports.summary import ISSUED_BEFORE_AS_OF, default_issued_on
 
 AS_OF_FUTURE = "统计日期不能晚于今天"
 AS_OF_BEFORE = "统计日期不能早于学习教育活动开始日期"
@@ -26,9 +28,23 @@ class GenerateForm(StyledFormMixin, forms.Form):
         help_text="超期、静默类数据按该日判断；留空为今天（活动已结束时为结束日）",
     )
 
+    issued_on = forms.DateField(
+        label="成文日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="落款日期；留空为今天（活动已结束时为结束日），不早于统计日期",
+    )
+    appendix = forms.BooleanField(
+        label="附指标与记录对照表（内部使用）",
+        required=False,
+        help_text="列出每项数据的计数规则和记录数，供内部核对；报送上级的报告不勾选",
+    )
+    charts = forms.BooleanField(label="附主要数据图示", required=False, initial=True)
+
     def __init__(self, *args: Any, units: Any, campaign: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.campaign = campaign
+        self.fields["issued_on"].widget.attrs["placeholder"] = str(default_issued_on(campaign))
         self.fields["org"].queryset = units
         self.fields["org"].widget.picker.params = {"cap": Cap.VIEW_INTERNAL, "under": campaign.org_id}
         self.fields["org"].label_from_instance = lambda org: (
@@ -42,6 +58,13 @@ class GenerateForm(StyledFormMixin, forms.Form):
         if value and value < self.campaign.start_date:
             raise forms.ValidationError(AS_OF_BEFORE)
         return value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        issued_on, as_of = data.get("issued_on"), data.get("as_of") or default_as_of(self.campaign)
+        if issued_on and issued_on < as_of:
+            self.add_error("issued_on", ISSUED_BEFORE_AS_OF)
+        return data
 
 
 class TemplateForm(StyledFormMixin, forms.Form):

@@ -35,6 +35,8 @@ from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, Twips
 
+from taizhang.lib.text import nest_quotes
+
 # Fonts (eastAsia names as offices have them).
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -414,7 +416,8 @@ _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _escape(text: str) -> str:
-    return xml_escape(_BAD_XML_CHARS.sub("", text))
+    # Every paragraph and table cell passes here: quotes are nested by depth whoever wrote the text.
+    return xml_escape(_BAD_XML_CHARS.sub("", nest_quotes(text)))
 
 
 def run_props(

@@ -11,7 +11,7 @@ The template is Django template language on plain text, one paragraph per line:
 
     {% fig "study.reading_class" %}          the figure, exactly as `taizhang metrics --json` prints it
     {% fig "problems.rate" as rate %}        the figure into a variable, e.g. for {% if rate %}…{% endif %}
-    {{ reading_classes|cn_list:"topic" }}    “第一期读书班”、“第二期读书班”
+    {{ reading_classes|cn_list:"topic" }}    “第一期读书班”“第二期读书班”
     {% for m in matters_done %}…{% endfor %} examples drawn from the records
 
 No number is ever typed in the template: a figure is a {% fig %} tag or it is not in the report.
@@ -99,13 +99,14 @@ def do_fig(parser: Any, token: Any) -> FigureNode:
 
 @register.filter
 def cn_list(items: Any, attr: str = "") -> str:
-    """“甲”、“乙”、“丙” from a list of strings or of dicts (taking `attr`)."""
+    """“甲”“乙”“丙” from a list of strings or of dicts (taking `attr`): quoted items in a row take no 顿号
+    (GB/T 15834-2011 4.5.3.5), like titles in 书名号."""
     names = []
     for item in items or []:
         value = item.get(attr, "") if attr and isinstance(item, dict) else item
         if value:
             names.append(f"“{value}”")
-    return "、".join(names)
+    return "".join(names)
 
 
 @register.filter

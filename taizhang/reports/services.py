@@ -69,11 +69,28 @@ def snapshot_figures(built: BuiltReport) -> dict:
 
 @transaction.atomic
 def report_generate(
-    *, campaign: Any, org: Any = None, actor: Any = None, as_of: date | None = None, text: str | None = None
+    *,
+    campaign: Any,
+    org: Any = None,
+    actor: Any = None,
+    as_of: date | None = None,
+    text: str | None = None,
+    issued_on: date | None = None,
+    with_appendix: bool = False,
+    with_charts: bool = True,
 ) -> Report:
-    """Write the summary report and store it with its figures frozen (values and row ids)."""
+    """Write the summary report and store it with its figures frozen (values and row ids). `issued_on` is
+    the 成文日期, `with_appendix` adds the 指标与记录对照表 (internal use)."""
     scope = org or campaign.org
-    built = report_build(campaign=campaign, org=org, as_of=as_of, text=text)
+    built = report_build(
+        campaign=campaign,
+        org=org,
+        as_of=as_of,
+        text=text,
+        issued_on=issued_on,
+        with_appendix=with_appendix,
+        with_charts=with_charts,
+    )
     day = local_today()
     report = Report(
         campaign=campaign,
@@ -89,7 +106,13 @@ def report_generate(
         "create",
         obj=report,
         user=actor,
-        detail={"campaign": campaign.code, "org": scope.code, "as_of": built.as_of.isoformat()},
+        detail={
+            "campaign": campaign.code,
+            "org": scope.code,
+            "as_of": built.as_of.isoformat(),
+            "issued_on": built.issued_on.isoformat(),
+            "appendix": with_appendix,
+        },
     )
     return report
 

@@ -14,16 +14,21 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 
 from taizhang.lib.dates import cn
-from taizhang.lib.dates import today as local_today
+from taizhang.lib.text import nest_quotes
 from taizhang.reports import charts, metrics
 from taizhang.reports.gongwen import GongwenDocument, write_blocks
 from taizhang.reports.report_text import format_figure, parse_blocks, render_text
 
 EXAMPLES = 4  # examples of each kind named in the text
+# Examples are spread over units (one unit's four matters read as that unit's report): the first rows in
+# order are fetched, at most this many per example, and one per unit is taken before any unit's second.
+EXAMPLE_POOL = 25
 APPENDIX_NAME = "指标与记录对照表"
+CHARTS_NAME = "主要数据图示"
+ISSUED_BEFORE_AS_OF = "成文日期不能早于统计日期"
 
 
 @dataclass
@@ -35,6 +40,7 @@ class BuiltReport:
     used: set[str]
     text: str
     as_of: date
+    issued_on: date | None = None  # 成文日期
     charts: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # rows behind every figure
 
@@ -60,6 +66,22 @@ def _sentence(text: str) -> str:
     return (text or "").strip().rstrip("。；;，,.")
 
 
+def across_units(rows: Any, n: int = EXAMPLES) -> list:
+    """Up to n rows in their order, but one per unit (row.org_id) before any unit's second."""
+    first, more, seen = [], [], set()
+    for row in rows:
+        (more if row.org_id in seen else first).append(row)
+        seen.add(row.org_id)
+    return (first + more)[:n]
+
+
+def default_issued_on(campaign: Any, as_of: date | None = None) -> date:
+    """成文日期 when the office names none: today, or the campaign's last day once it is over (the day a
+    summary of a finished campaign is normally dated) — never before the day of its figures."""
+    day = metrics.default_as_of(campaign)
+    return max(day, as_of) if as_of else day
+
+
 def report_data(campaign: Any, org: Any, as_of: date) -> dict:
     """Plain data for the template: names, dates and examples, never model objects."""
     from taizhang.campaigns.models import CampaignRole
@@ -75,15 +97,15 @@ def report_data(campaign: Any, org: Any, as_of: date) -> dict:
         return [{"name": s.member.name, "title": s.title} for s in seats if s.role in roles]
 
     directors = people("office_director")
-    reading = (
+    reading = across_units(
         metrics.rows("study.reading_class", campaign, org, as_of=as_of)
         .select_related("org")
-        .order_by("date", "id")[:EXAMPLES]
+        .order_by("date", "id")[: EXAMPLES * EXAMPLE_POOL]
     )
-    matters = (
+    matters = across_units(
         metrics.rows("matters.done", campaign, org, as_of=as_of)
         .select_related("org")
-        .order_by("-beneficiary_count", "done_on", "id")[:EXAMPLES]
+        .order_by(F("beneficiary_count").desc(nulls_last=True), "done_on", "id")[: EXAMPLES * EXAMPLE_POOL]
     )
     institutions = list(
         metrics.rows("institutions.total", campaign, org, as_of=as_of).order_by("issued_on", "id")[
@@ -142,6 +164,8 @@ def issuer_for(campaign: Any, org: Any) -> str:
 
 
 def appendix_rows(figures: dict, counts: dict[str, int]) -> list[list[str]]:
+    """One row per figure: its label (the term the report uses), value, counting rule and row count. No
+    metric key: the appendix goes to readers, keys are for templates."""
     rows = []
     for i, metric in enumerate(metrics.CATALOG.values(), start=1):
         value = figures.get(metric.key)
@@ -150,10 +174,13 @@ def appendix_rows(figures: dict, counts: dict[str, int]) -> list[list[str]]:
             shown = f"{shown}{metric.unit}"
         elif value is not None:
             shown = f"{shown}%"
-        rows.append(
-            [str(i), f"{metric.label}\n{metric.key}", shown, metric.rule, str(counts.get(metric.key, 0))]
-        )
+        rows.append([str(i), metric.label, shown, metric.rule, str(counts.get(metric.key, 0))])
     return rows
+
+
+def typeset(text: str) -> str:
+    """The rendered wording as it goes on the page: quotes nested by depth on each paragraph (a line)."""
+    return "\n".join(nest_quotes(line) for line in text.splitlines())
 
 
 def report_build(
@@ -163,9 +190,15 @@ def report_build(
     as_of: date | None = None,
     text: str | None = None,
     with_charts: bool = True,
+    with_appendix: bool = False,
     issued_on: date | None = None,
 ) -> BuiltReport:
+    """The report as .docx bytes with its figures. `with_appendix`: the 指标与记录对照表 (for internal use;
+    a report sent upstairs goes without it). `issued_on`: the 成文日期 (default_issued_on when None)."""
     as_of = as_of or metrics.default_as_of(campaign)
+    issued_on = issued_on or default_issued_on(campaign, as_of)
+    if issued_on < as_of:
+        raise ValueError(ISSUED_BEFORE_AS_OF)
     # Values, the rows behind each figure and each model's rows in scope: counted by the database in one
     # aggregate query per model. Ids (frozen in the snapshot) are fetched only from models with at most
     # TAIZHANG_REPORT_FREEZE_IDS_LIMIT rows in scope: a city's 2,000,000 attendance rows are never pulled
@@ -179,32 +212,33 @@ def report_build(
     rendered, used = render_text(
         text if text is not None else template_text_for(org or campaign.org), data, figures
     )
+    rendered = typeset(rendered)
     blocks = parse_blocks(rendered)
     title = next((b.text for b in blocks if b.kind == "title"), f"{campaign.name}总结报告")
 
     doc = GongwenDocument()
     write_blocks(doc, blocks)
     chart_pages = charts.report_charts(campaign, org, as_of) if with_charts else []
-    attachments = [APPENDIX_NAME] + (["主要数据图示"] if chart_pages else [])
-    doc.attachment_note(attachments)
-    doc.signature(issuer_for(campaign, org), cn(issued_on or local_today()))
+    attachments = ([APPENDIX_NAME] if with_appendix else []) + ([CHARTS_NAME] if chart_pages else [])
+    doc.attachment_note(attachments)  # 附件说明 only when something is attached
+    doc.signature(issuer_for(campaign, org), cn(issued_on))
 
-    doc.page_break()
-    doc.attachment_heading("附件1" if chart_pages else "附件", APPENDIX_NAME)
-    doc.body(
-        f"下表列出本报告所用指标体系中的全部数据，统计范围为{(org or campaign.org).name}及其下级组织，"
-        f"统计日期为{cn(as_of)}。“记录数”为该数据所依据的台账记录条数，可在系统“数据看板”中逐条查看。"
-    )
-    doc.table(
-        ["序号", "指标", "数值", "计数规则", "记录数"],
-        appendix_rows(figures, counts),
-        [10, 44, 20, 68, 14],
-    )
-    if chart_pages:
+    for number, name in enumerate(attachments, start=1):
         doc.page_break()
-        doc.attachment_heading("附件2", "主要数据图示")
-        for caption, png in chart_pages:
-            doc.picture(png, caption)
+        doc.attachment_heading(f"附件{number}" if len(attachments) > 1 else "附件", name)
+        if name == APPENDIX_NAME:
+            doc.body(
+                f"下表列出本报告所依据的全部指标，统计范围为{(org or campaign.org).name}及其下级组织，"
+                f"统计日期为{cn(as_of)}。“记录数”为该项数据所依据的记录条数。"
+            )
+            doc.table(
+                ["序号", "指标", "数值", "计数规则", "记录数"],
+                appendix_rows(figures, counts),
+                [10, 44, 20, 68, 14],
+            )
+        else:
+            for caption, png in chart_pages:
+                doc.picture(png, caption)
     return BuiltReport(
         title=title,
         docx=doc.save(),
@@ -214,5 +248,6 @@ def report_build(
         used=used,
         text=rendered,
         as_of=as_of,
+        issued_on=issued_on,
         charts=[caption for caption, _ in chart_pages],
     )

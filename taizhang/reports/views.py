@@ -254,7 +254,13 @@ def report_generate(request: HttpRequest) -> HttpResponse:
     org = _unit(request, campaign, raw=str(form.cleaned_data["org"].pk))
     try:
         report = services.report_generate(
-            campaign=campaign, org=org, actor=request.user, as_of=form.cleaned_data.get("as_of")
+            campaign=campaign,
+            org=org,
+            actor=request.user,
+            as_of=form.cleaned_data.get("as_of"),
+            issued_on=form.cleaned_data.get("issued_on"),
+            with_appendix=form.cleaned_data["appendix"],
+            with_charts=form.cleaned_data["charts"],
         )
     except ReportTextError as exc:
         messages.error(request, f"报告模板有误，请先修改模板：{exc}")

@@ -17,7 +17,7 @@ from lxml import etree
 
 from taizhang.reports import idsets, metrics
 from taizhang.reports.report_text import ReportTextError, default_template_text, render_text
-from taizhang.reports.summary import report_build, report_data
+from taizhang.reports.summary import report_build, report_data, typeset
 from taizhang.reports.tests.conftest import AS_OF
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ PLACEHOLDERS = re.compile(r"(?<![A-Za-z])X{1,3}(?![A-Za-z])|×|＿|_{2,}|\{\{|\{
 
 @pytest.fixture
 def built(ledger):
-    return report_build(campaign=ledger.world.campaign, as_of=AS_OF, with_charts=False)
+    return report_build(campaign=ledger.world.campaign, as_of=AS_OF, with_charts=False, with_appendix=True)
 
 
 def _json_metrics(*extra: str) -> dict:
@@ -48,6 +48,7 @@ def test_every_figure_in_the_text_is_the_catalog_figure_exactly_as_metrics_json_
     }
     data = report_data(ledger.world.campaign, None, AS_OF)
     marked, _ = render_text(default_template_text(), data, markers)
+    marked = typeset(marked)  # quotes nested as on the page
     for key, marker in markers.items():
         if marker and key in built.used:
             assert str(marker) in marked, key
@@ -152,7 +153,9 @@ def test_page_numbers_odd_right_even_left_with_page_fields(built):
 def test_the_appendix_lists_every_figure_with_its_rule_and_row_count(built):
     table = Document(BytesIO(built.docx)).tables[0]
     assert [c.text for c in table.rows[0].cells] == ["序号", "指标", "数值", "计数规则", "记录数"]
-    rows = {row.cells[1].text.split("\n")[1]: row for row in table.rows[1:]}
+    labels = {metric.label: key for key, metric in metrics.CATALOG.items()}
+    assert len(labels) == len(metrics.CATALOG)  # one label per figure: the label names the row
+    rows = {labels[row.cells[1].text]: row for row in table.rows[1:]}
     assert set(rows) == set(metrics.CATALOG)
     assert rows["study.attendance"].cells[2].text == "11人次"
     assert rows["study.attendance"].cells[4].text == str(len(built.ids["study.attendance"])) == "11"
@@ -268,7 +271,7 @@ def test_chart_pages_in_a_cjk_font_or_none_at_all(ledger, monkeypatch):
     from taizhang.reports import charts
 
     if charts.available():
-        built = report_build(campaign=ledger.world.campaign, as_of=AS_OF)
+        built = report_build(campaign=ledger.world.campaign, as_of=AS_OF, with_appendix=True)
         assert built.charts == [
             "图1 集中学习活动次数（按月）",
             "图2 各单位党员出勤率（%）",
@@ -278,8 +281,10 @@ def test_chart_pages_in_a_cjk_font_or_none_at_all(ledger, monkeypatch):
         assert len(document.inline_shapes) == 3
         texts = [p.text for p in document.paragraphs]
         assert "附件：1.指标与记录对照表" in texts and "2.主要数据图示" in texts
+        upstairs = report_build(campaign=ledger.world.campaign, as_of=AS_OF)  # no appendix: charts only
+        assert "附件：主要数据图示" in [p.text for p in Document(BytesIO(upstairs.docx)).paragraphs]
     # Without a CJK font the report has no chart page (never boxes for characters).
     monkeypatch.setattr(charts, "available", lambda: False)
     plain = report_build(campaign=ledger.world.campaign, as_of=AS_OF)
     assert plain.charts == [] and len(Document(BytesIO(plain.docx)).inline_shapes) == 0
-    assert "附件：指标与记录对照表" in [p.text for p in Document(BytesIO(plain.docx)).paragraphs]
+    assert not [p.text for p in Document(BytesIO(plain.docx)).paragraphs if p.text.startswith("附件")]
