@@ -261,6 +261,10 @@ TAIZHANG_SILENT_DAYS = env_int("TAIZHANG_SILENT_DAYS", 30)
 # (a city's millions of attendance rows) keep their value and row count, and their drift page lists the
 # live rows instead of an added / removed comparison.
 TAIZHANG_REPORT_FREEZE_IDS_LIMIT = env_int("TAIZHANG_REPORT_FREEZE_IDS_LIMIT", 50_000)
+# Render each summary report with LibreOffice while generating it, to make sure the signature and date share
+# their page with body text (GB/T 9704 7.3.5; reports.fit): a few seconds per report. Off, or without
+# LibreOffice, the report keeps the standard 22 lines a page unchecked.
+TAIZHANG_REPORT_FIT_SIGNATURE = env_bool("TAIZHANG_REPORT_FIT_SIGNATURE", True)
 # Days before a deadline at which an open item turns yellow.
 TAIZHANG_YELLOW_DAYS = env_int("TAIZHANG_YELLOW_DAYS", 3)
 # A ledger of at least this many rows is generated in the background ("后台生成", reports.services

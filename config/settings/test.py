@@ -25,6 +25,8 @@ WHITENOISE_AUTOREFRESH = True
 # Background ledgers run inline in the request that asks for them (no thread outliving the test); the tests
 # of the thread itself turn it back on.
 TAIZHANG_LEDGER_BACKGROUND = False
+# Reports are not rendered with LibreOffice to place the signature (seconds each); the tests of that turn it on.
+TAIZHANG_REPORT_FIT_SIGNATURE = False
 TAIZHANG_FIELD_KEY = os.environ.get("TAIZHANG_FIELD_KEY", "test-field-key-0123456789")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in browser tests are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -36,6 +36,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, Twips
 
 from taizhang.lib.text import nest_quotes
+from taizhang.reports.titlebreak import title_lines
 
 # Fonts (eastAsia names as offices have them).
 TITLE_FONT = "方正小标宋简体"
@@ -50,7 +51,8 @@ TITLE_SIZE = Pt(22)  # 二号
 PAGE_NUMBER_SIZE = Pt(14)  # 四号
 TABLE_SIZE = Pt(10.5)  # 五号, for the appendix table
 
-LINE_PITCH = Twips(579)  # 22 lines in the 225 mm type area; 580 gives only 21 in LibreOffice
+LINE_PITCH_TWIPS = 579  # 22 lines in the 225 mm type area; 580 gives only 21 in LibreOffice
+LINE_PITCH = Twips(LINE_PITCH_TWIPS)
 CHAR_SPACING_TWENTIETHS = -5  # −0.25 pt → 28 characters of 16 pt in 156 mm
 CHAR_WIDTH_TWIPS = 315  # one character: 16 pt − 0.25 pt = 15.75 pt
 
@@ -158,8 +160,12 @@ def _exact(paragraph: Any, pitch: Any = LINE_PITCH) -> None:
 class GongwenDocument:
     """Build a report paragraph by paragraph; `save()` returns the .docx bytes."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, line_pitch: int = LINE_PITCH_TWIPS) -> None:
+        """`line_pitch` (twips) is the exact line spacing of every paragraph and of the page's line grid:
+        579 gives the standard's 22 lines a page; the signature fitting (reports.fit) may tighten or loosen
+        it, as GB/T 9704 7.3.5 allows, so that the signature never stands alone on a page."""
         self.doc = Document()
+        self.line_pitch = line_pitch
         self._counters = [0, 0, 0, 0]
         self._setup_styles()
         self._setup_page(self.doc.sections[0])
@@ -192,7 +198,7 @@ class GongwenDocument:
         normal.font.size = BODY_SIZE
         _set_fonts(normal.element.get_or_add_rPr(), BODY_FONT)
         normal.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        normal.paragraph_format.line_spacing = LINE_PITCH
+        normal.paragraph_format.line_spacing = Twips(self.line_pitch)
         normal.paragraph_format.space_after = Pt(0)
         normal.paragraph_format.space_before = Pt(0)
         self.doc.settings.odd_and_even_pages_header_footer = True
@@ -214,7 +220,7 @@ class GongwenDocument:
         for attr in list(grid.attrib):
             del grid.attrib[attr]
         grid.set(qn("w:type"), "lines")
-        grid.set(qn("w:linePitch"), "579")
+        grid.set(qn("w:linePitch"), str(self.line_pitch))
 
     def _page_number(self, footer: Any, *, odd: bool) -> None:
         footer.is_linked_to_previous = False
@@ -265,11 +271,17 @@ class GongwenDocument:
         self.doc.element.body.find(qn("w:sectPr")).addprevious(element)
 
     def _paragraph(self, text: str, **kwargs: Any) -> None:
+        kwargs.setdefault("line", self.line_pitch)
         self._append(paragraph_xml(text, **kwargs))
 
-    def title(self, text: str) -> None:
-        """The title in 小标宋 二号, centred; one blank line below it (7.3.1). A long title wraps by itself."""
-        self._paragraph(text, jc="center", east_asia=TITLE_FONT, size=TITLE_SIZE, spacing=None, outline=0)
+    def title(self, text: str, *, phrases: Any = ()) -> None:
+        """The title in 小标宋 二号, centred; one blank line below it (7.3.1). A long title is broken into
+        lines here, between words and balanced (titlebreak), rather than wrapped by the renderer at the
+        20th character; `phrases` are the names it is made of (kept whole where possible)."""
+        lines = title_lines(nest_quotes(text), phrases=phrases)
+        self._paragraph(
+            "\n".join(lines), jc="center", east_asia=TITLE_FONT, size=TITLE_SIZE, spacing=None, outline=0
+        )
         self.blank()
 
     def blank(self) -> None:
@@ -300,12 +312,8 @@ class GongwenDocument:
         if not names:
             return
         self.blank()
-        for i, name in enumerate(names, start=1):
-            if i == 1:
-                prefix = "附件：" if len(names) == 1 else "附件：1."
-                self._paragraph(prefix + name, first_line=2 * CHAR_WIDTH_TWIPS)
-            else:
-                self._paragraph(f"{i}.{name}", first_line=5 * CHAR_WIDTH_TWIPS)
+        for i, line in enumerate(attachment_note_lines(names)):
+            self._paragraph(line, first_line=(2 if i == 0 else 5) * CHAR_WIDTH_TWIPS)
 
     def signature(self, issuer: str, day_text: str) -> None:
         """GB/T 9704 7.3.5.2: signature two characters in from the right, the date below it starting two
@@ -323,7 +331,8 @@ class GongwenDocument:
 
     def page_break(self) -> None:
         self._append(
-            f'<w:p {_NS}><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr><w:r>{run_props()}<w:br w:type="page"/></w:r></w:p>'
+            f'<w:p {_NS}><w:pPr><w:spacing w:before="0" w:after="0" w:line="{self.line_pitch}" w:lineRule="exact"/>'
+            f'</w:pPr><w:r>{run_props()}<w:br w:type="page"/></w:r></w:p>'
         )
 
     def attachment_heading(self, label: str, title: str) -> None:
@@ -397,7 +406,7 @@ class GongwenDocument:
         run = add_run(paragraph, "")
         run.add_picture(BytesIO(png), width=Mm(width_mm))
         caption_paragraph = self.doc.add_paragraph()
-        _exact(caption_paragraph)
+        _exact(caption_paragraph, Twips(self.line_pitch))
         caption_paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         add_run(caption_paragraph, caption, east_asia=KAI_FONT)
 
@@ -416,8 +425,7 @@ _BAD_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _escape(text: str) -> str:
-    # Every paragraph and table cell passes here: quotes are nested by depth whoever wrote the text.
-    return xml_escape(_BAD_XML_CHARS.sub("", nest_quotes(text)))
+    return xml_escape(_BAD_XML_CHARS.sub("", text))
 
 
 def run_props(
@@ -471,8 +479,19 @@ def paragraph_xml(
         + (f'<w:outlineLvl w:val="{outline}"/>' if outline is not None else "")
         + "</w:pPr>"
     )
-    body = f'<w:t xml:space="preserve">{_escape(text)}</w:t>' if text else ""
+    # A "\n" in the text is a line break inside the paragraph (the lines of a title).
+    body = "<w:br/>".join(
+        f'<w:t xml:space="preserve">{_escape(part)}</w:t>' for part in nest_quotes(text).split("\n")
+    )
+    body = body if text else ""
     return f"<w:p{' ' + _NS if namespace else ''}>{ppr}<w:r>{run_props(**run)}{body}</w:r></w:p>"
+
+
+def attachment_note_lines(names: list[str]) -> list[str]:
+    """附件：name, or 附件：1.name / 2.name … (the later lines indented to the first name)."""
+    if len(names) == 1:
+        return [f"附件：{names[0]}"]
+    return [("附件：" if i == 1 else "") + f"{i}.{name}" for i, name in enumerate(names, start=1)]
 
 
 def _field_char(kind: str) -> Any:
@@ -486,10 +505,10 @@ def _text_width(text: str) -> float:
     return sum(0.5 if ord(ch) < 0x2E80 else 1.0 for ch in text)
 
 
-def write_blocks(doc: GongwenDocument, blocks: list[Block]) -> None:
+def write_blocks(doc: GongwenDocument, blocks: list[Block], *, phrases: Any = ()) -> None:
     for block in blocks:
         if block.kind == "title":
-            doc.title(block.text)
+            doc.title(block.text, phrases=phrases)
         elif block.kind == "heading":
             doc.heading(block.level, block.text)
         elif block.kind == "blank":

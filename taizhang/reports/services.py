@@ -102,6 +102,7 @@ def report_generate(
     )
     report.file.save(f"{campaign.code}-{scope.code}-{day:%Y%m%d}.docx", ContentFile(built.docx), save=False)
     report.save()
+    report.fit_note = built.fit.note if built.fit else ""  # not stored: said once, when generated
     audit(
         "create",
         obj=report,

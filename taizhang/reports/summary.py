@@ -18,8 +18,8 @@ from django.db.models import F, Q
 
 from taizhang.lib.dates import cn
 from taizhang.lib.text import nest_quotes
-from taizhang.reports import charts, metrics
-from taizhang.reports.gongwen import GongwenDocument, write_blocks
+from taizhang.reports import charts, fit, metrics
+from taizhang.reports.gongwen import GongwenDocument, attachment_note_lines, write_blocks
 from taizhang.reports.report_text import format_figure, parse_blocks, render_text
 
 EXAMPLES = 4  # examples of each kind named in the text
@@ -41,6 +41,7 @@ class BuiltReport:
     text: str
     as_of: date
     issued_on: date | None = None  # 成文日期
+    fit: Any = None  # reports.fit.FitResult: the line pitch used and whether the signature page was checked
     charts: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # rows behind every figure
 
@@ -216,12 +217,23 @@ def report_build(
     blocks = parse_blocks(rendered)
     title = next((b.text for b in blocks if b.kind == "title"), f"{campaign.name}总结报告")
 
-    doc = GongwenDocument()
-    write_blocks(doc, blocks)
+    scope = org or campaign.org
     chart_pages = charts.report_charts(campaign, org, as_of) if with_charts else []
     attachments = ([APPENDIX_NAME] if with_appendix else []) + ([CHARTS_NAME] if chart_pages else [])
-    doc.attachment_note(attachments)  # 附件说明 only when something is attached
-    doc.signature(issuer_for(campaign, org), cn(issued_on))
+    issuer, day_text = issuer_for(campaign, org), cn(issued_on)
+
+    def body(line_pitch: int) -> GongwenDocument:
+        doc = GongwenDocument(line_pitch=line_pitch)
+        write_blocks(doc, blocks, phrases=(scope.name, campaign.name, campaign.org.name))
+        doc.attachment_note(attachments)  # 附件说明 only when something is attached
+        doc.signature(issuer, day_text)
+        return doc
+
+    # The signature must share its page with body text (GB/T 9704 7.3.5): the line pitch that ensures it,
+    # found by rendering the body (reports.fit).
+    note_lines = attachment_note_lines(attachments)
+    fitted = fit.fit_signature(lambda pitch: body(pitch).save(), [*note_lines, issuer, day_text])
+    doc = body(fitted.line_pitch)
 
     for number, name in enumerate(attachments, start=1):
         doc.page_break()
@@ -250,4 +262,5 @@ def report_build(
         as_of=as_of,
         issued_on=issued_on,
         charts=[caption for caption, _ in chart_pages],
+        fit=fitted,
     )

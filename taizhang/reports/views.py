@@ -265,7 +265,7 @@ def report_generate(request: HttpRequest) -> HttpResponse:
     except ReportTextError as exc:
         messages.error(request, f"报告模板有误，请先修改模板：{exc}")
         return redirect(f"{reverse('reports:report_list')}?campaign={campaign.pk}")
-    messages.success(request, f"已生成《{report.title}》")
+    messages.success(request, f"已生成《{report.title}》（{report.fit_note}）")
     return redirect("reports:report_detail", pk=report.pk)
 
 

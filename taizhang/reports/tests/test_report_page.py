@@ -190,3 +190,102 @@ def test_quoted_items_in_a_row_take_no_enumeration_comma():
     from taizhang.reports.report_text import cn_list
 
     assert cn_list([{"name": "动员部署"}, {"name": "检视整改"}], "name") == "“动员部署”“检视整改”"
+
+
+# --- The title ------------------------------------------------------------------------------------------
+
+
+def _title_lines(docx: bytes) -> list[str]:
+    """The title paragraph's lines as written: text runs split at w:br."""
+    from lxml import etree
+
+    body = Document(BytesIO(docx)).element.body
+    title = body.find(".//{*}p")
+    lines, current = [], ""
+    for node in title.iter("{*}t", "{*}br"):
+        if etree.QName(node).localname == "br":
+            lines.append(current)
+            current = ""
+        else:
+            current += node.text or ""
+    return [*lines, current]
+
+
+def test_a_long_title_is_broken_between_words_into_balanced_lines(ledger):
+    world = ledger.world
+    world.committee.name = "市行政审批服务局党委"
+    world.committee.save()
+    world.campaign.name = "2023年第二批主题教育"
+    world.campaign.save()
+    built = _build(ledger)
+    assert built.title == "市行政审批服务局党委关于2023年第二批主题教育开展情况的报告"
+    assert _title_lines(built.docx) == ["市行政审批服务局党委关于", "2023年第二批主题教育开展情况的报告"]
+
+
+def test_a_short_title_is_one_line(ledger):
+    assert _title_lines(_build(ledger).docx) == ["局党委关于测试主题教育开展情况的报告"]
+
+
+# --- The signature never alone on its page (rendered by LibreOffice, read back by pdftotext) -------------
+
+needs_renderer = pytest.mark.skipif(
+    __import__("shutil").which("soffice") is None or __import__("shutil").which("pdftotext") is None,
+    reason="LibreOffice (soffice) and pdftotext are needed to lay the report out",
+)
+
+
+def _one_line_paragraphs(n: int) -> str:
+    # A title (two grid lines in LibreOffice, and the blank below it) and n paragraphs of one line each.
+    # At 22 lines a page, n = 17 leaves the blank line and the signature at the foot of page 1 and pushes
+    # the date, and with it the signature it is kept with, onto page 2 (23 lines a page take them all);
+    # n = 19 fills page 1 exactly, so the signature block starts page 2, at 23 and 24 lines a page too
+    # (21 lines a page push paragraph 19 down to it).
+    return "# 测试报告\n" + "\n".join(f"第{i}项工作已完成。" for i in range(1, n + 1))
+
+
+def _last_page(docx: bytes) -> str:
+    from taizhang.reports.fit import pdf_pages
+    from taizhang.reports.render import docx_to_pdf
+
+    pages = pdf_pages(docx_to_pdf(docx))
+    return re.sub(r"\s+", "", pages[-1])
+
+
+@pytest.mark.slow
+@needs_renderer
+@pytest.mark.parametrize(("paragraphs", "pitch"), [(17, 554), (19, 600)])
+def test_the_signature_shares_its_page_with_body_text(ledger, settings, paragraphs, pitch):
+    text = _one_line_paragraphs(paragraphs)
+    settings.TAIZHANG_REPORT_FIT_SIGNATURE = False
+    plain = _build(ledger, text=text)
+    alone = _last_page(plain.docx)
+    assert "局党委" in alone and "2024年1月31日" in alone and "工作已完成" not in alone  # the defect
+    settings.TAIZHANG_REPORT_FIT_SIGNATURE = True
+    built = _build(ledger, text=text)
+    assert built.fit.checked and built.fit.fits and built.fit.line_pitch == pitch
+    last = _last_page(built.docx)
+    assert "局党委" in last and "2024年1月31日" in last
+    assert re.search(r"第\d+项工作已完成", last), last  # body text on the signature's page
+    assert "行距调整" in built.fit.note
+
+
+@pytest.mark.slow
+@needs_renderer
+def test_a_report_that_fits_keeps_the_standard_22_lines(ledger, settings):
+    settings.TAIZHANG_REPORT_FIT_SIGNATURE = True
+    built = _build(ledger, text=_one_line_paragraphs(10))
+    assert built.fit.line_pitch == 579 and built.fit.fits
+    assert (
+        'w:linePitch="579"'
+        in __import__("zipfile").ZipFile(BytesIO(built.docx)).read("word/document.xml").decode()
+    )
+
+
+def test_without_the_renderer_the_report_is_written_unchecked(ledger, settings, monkeypatch):
+    from taizhang.reports import fit
+
+    settings.TAIZHANG_REPORT_FIT_SIGNATURE = True
+    monkeypatch.setattr(fit, "soffice_path", lambda: None)
+    built = _build(ledger)
+    assert not built.fit.checked and built.fit.line_pitch == 579
+    assert "未核对" in built.fit.note

@@ -76,7 +76,7 @@ class Command(BaseCommand):
                 )
                 with report.file.open("rb") as source:
                     out.write_bytes(source.read())
-                title = report.title
+                title, note = report.title, report.fit_note
             else:
                 built = report_build(
                     campaign=campaign,
@@ -88,9 +88,9 @@ class Command(BaseCommand):
                     with_charts=not options["no_charts"],
                 )
                 out.write_bytes(built.docx)
-                title = built.title
+                title, note = built.title, built.fit.note
         except ReportTextError as exc:
             raise CommandError(f"报告模板有误：{exc}") from None
         except OSError as exc:
             raise CommandError(f"无法写入 {out}：{exc}") from None
-        self.stdout.write(f"已生成《{title}》：{out}")
+        self.stdout.write(f"已生成《{title}》：{out}（{note}）")
