@@ -245,6 +245,21 @@ TO_PROBLEMS = (
     ("v_policy", 0, "JDW02", date(2023, 12, 31)),
 )
 
+# What each done matter's beneficiary count counts (人 when not listed): never added across measures.
+MATTER_MEASURES = {
+    "推行午间不打烊、周六预约办服务": "人次",
+    "组建企业开办帮办代办专班": "家",
+    "设立“爱心帮办”窗口和老年人绿色通道": "人次",
+    "高频事项网上办理“一对一”引导": "人次",
+    "审批结果证照免费邮寄送达": "件",
+    "建设24小时“不打烊”自助服务区": "人次",
+    "挖潜增设办事群众临时停车位": "车次",
+    "审批进度短信实时推送": "条",
+    "政务服务咨询电话扩容": "人次",
+    "设立“办不成事”反映窗口": "件",
+    "涉企政策法规“送上门”服务": "家",
+}
+
 # Matters: (source, org, title, beneficiaries, beneficiary count, due, status, done_on, outcome,
 #           [progress (date, note)]); the owner is the unit's branch secretary.
 # source: ("finding", visit key, index), ("demand", demand key) or None.
@@ -952,6 +967,7 @@ def load(ctx: DemoContext) -> None:
                 done_on=done_on,
                 outcome=outcome,
                 beneficiary_count=count,
+                beneficiary_unit=MATTER_MEASURES.get(title, "人"),
                 uploads=uploads,
                 actor=actor,
             )

@@ -250,6 +250,7 @@ class MatterForm(StyledFormMixin, forms.ModelForm):
             "description",
             "beneficiaries",
             "beneficiary_count",
+            "beneficiary_unit",
             "owner",
             "due_date",
         ]
@@ -257,6 +258,7 @@ class MatterForm(StyledFormMixin, forms.ModelForm):
         help_texts = {
             "beneficiaries": "如：办事企业、老年群众、窗口办事群众",
             "beneficiary_count": "预计或实际受益人数，办结时可更新",
+            "beneficiary_unit": "受益人数按什么计：人、人次、户、家（企业）、件……不同单位分别统计，不相加",
         }
 
     def __init__(self, *args: Any, user: Any, with_campaign: bool = True, **kwargs: Any) -> None:
@@ -312,6 +314,12 @@ class MatterCompleteForm(StyledFormMixin, forms.Form):
     done_on = forms.DateField(label="完成日期", widget=DATE)
     outcome = forms.CharField(label="办理成效", widget=forms.Textarea(attrs={"rows": 4}))
     beneficiary_count = forms.IntegerField(label="受益人数", min_value=0, required=False)
+    beneficiary_unit = forms.ChoiceField(
+        label="计量单位",
+        choices=PracticalMatter.Measure.choices,
+        required=False,
+        help_text="不同单位分别统计，不相加",
+    )
     files = MultipleFileField(label="佐证材料（照片、文件，可多选）")
 
     def __init__(self, *args: Any, matter: PracticalMatter, **kwargs: Any) -> None:
@@ -319,6 +327,7 @@ class MatterCompleteForm(StyledFormMixin, forms.Form):
         initial.setdefault("done_on", today())
         initial.setdefault("outcome", matter.outcome)
         initial.setdefault("beneficiary_count", matter.beneficiary_count)
+        initial.setdefault("beneficiary_unit", matter.beneficiary_unit or PracticalMatter.Measure.PERSON)
         super().__init__(*args, **kwargs)
 
 

@@ -223,6 +223,18 @@ class PracticalMatter(TimeStampedModel, LitModel):
         IN_PROGRESS = "in_progress", "推进中"
         DONE = "done", "已办结"
 
+    class Measure(models.TextChoices):
+        """What the beneficiary count counts. Counts in different measures are never added up (a report
+        says 2100人、3860人次、426家, not 6386人): reports.metrics has one figure per measure."""
+
+        PERSON = "人", "人"
+        PERSON_TIME = "人次", "人次"
+        HOUSEHOLD = "户", "户"
+        ENTERPRISE = "家", "家（企业）"
+        ITEM = "件", "件"
+        MESSAGE = "条", "条"
+        VEHICLE_TIME = "车次", "车次"
+
     light_deadline_field = "due_date"
     light_closed_q = Q(status="done")
 
@@ -241,6 +253,9 @@ class PracticalMatter(TimeStampedModel, LitModel):
     description = models.TextField("具体内容", blank=True)
     beneficiaries = models.CharField("服务对象", max_length=200, blank=True)
     beneficiary_count = models.PositiveIntegerField("受益人数", null=True, blank=True)
+    beneficiary_unit = models.CharField(
+        "计量单位", max_length=8, choices=Measure.choices, default=Measure.PERSON, blank=True
+    )
     owner = models.CharField("责任人", max_length=50, blank=True)
     due_date = models.DateField("计划完成日期", null=True, blank=True)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.NOT_STARTED)

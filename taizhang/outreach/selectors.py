@@ -292,7 +292,13 @@ def matter_counts(qs: QuerySet) -> dict[str, int]:
         done=Count("id", filter=Q(status=S.DONE)),
         red=Count("id", filter=Q(live_light=Light.RED)),
         yellow=Count("id", filter=Q(live_light=Light.YELLOW)),
-        beneficiary_total=Coalesce(Sum("beneficiary_count", filter=Q(status=S.DONE)), 0),
+        # Only counts in 人: 人次, 家, 件 … are other measures and are never added to them.
+        beneficiary_total=Coalesce(
+            Sum(
+                "beneficiary_count", filter=Q(status=S.DONE, beneficiary_unit=PracticalMatter.Measure.PERSON)
+            ),
+            0,
+        ),
     )
 
 
@@ -354,7 +360,7 @@ def _unit_counts(orgs: QuerySet, campaign: Any, *, internal: bool, exact: bool) 
         "matters_red": _count(matters.annotate(live_light=live_light()).filter(live_light=Light.RED)),
         "beneficiaries": Coalesce(
             Subquery(
-                matters.filter(status=S.DONE)
+                matters.filter(status=S.DONE, beneficiary_unit=PracticalMatter.Measure.PERSON)
                 .order_by()
                 .annotate(_s=Func(F("beneficiary_count"), function="SUM"))
                 .values("_s")[:1]

@@ -72,6 +72,7 @@ MATTER_FIELDS = (
     "description",
     "beneficiaries",
     "beneficiary_count",
+    "beneficiary_unit",
     "owner",
     "due_date",
 )
@@ -583,6 +584,7 @@ def matter_complete(
     beneficiary_count: int | None = None,
     uploads: Sequence[UploadedFile] = (),
     actor: Any = None,
+    beneficiary_unit: str = "",
 ) -> PracticalMatter:
     """办结: status 已办结 with a completion date (required, not in the future) and the outcome (成效);
     evidence files hang on the status event."""
@@ -596,6 +598,8 @@ def matter_complete(
     matter.outcome = clean_text(outcome).strip()
     if beneficiary_count is not None:
         matter.beneficiary_count = beneficiary_count
+    if beneficiary_unit:
+        matter.beneficiary_unit = beneficiary_unit
     matter.full_clean()
     _check_not_future(done_on, "done_on")
     matter.save()

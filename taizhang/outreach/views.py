@@ -606,6 +606,7 @@ def matter_complete(request: HttpRequest, pk: int) -> HttpResponse:
             done_on=data["done_on"],
             outcome=data["outcome"],
             beneficiary_count=data["beneficiary_count"],
+            beneficiary_unit=data.get("beneficiary_unit") or "",
             uploads=data["files"],
             actor=request.user,
         ),

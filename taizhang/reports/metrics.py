@@ -15,6 +15,7 @@ Keys are stable once published: drafts, saved fill templates and report snapshot
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict, defaultdict
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -495,16 +496,29 @@ _METRICS: list[Metric] = [
         Q(status="done"),
         group="outreach",
     ),
-    Metric(
-        "matters.beneficiaries",
-        "办实事受益人数",
-        "已办结项目的受益人数之和",
-        "人",
-        MATTER,
-        Q(status="done"),
-        kind="sum",
-        sum_field="beneficiary_count",
-        group="outreach",
+    # Beneficiaries by measure: a matter's count is in 人, 人次, 户, 家, 件, 条 or 车次 (its beneficiary_unit),
+    # and counts in different measures are never added up — one figure per measure.
+    *(
+        Metric(
+            key,
+            label,
+            f"已办结项目中按“{unit}”计的受益数量之和（按其他单位计的分别统计，不相加）",
+            unit,
+            MATTER,
+            Q(status="done", beneficiary_unit=unit),
+            kind="sum",
+            sum_field="beneficiary_count",
+            group="outreach",
+        )
+        for key, label, unit in (
+            ("matters.beneficiaries", "办实事受益人数", "人"),
+            ("matters.beneficiaries.person_times", "办实事服务人次", "人次"),
+            ("matters.beneficiaries.households", "办实事受益户数", "户"),
+            ("matters.beneficiaries.enterprises", "办实事服务企业数", "家"),
+            ("matters.beneficiaries.items", "办实事办理件数", "件"),
+            ("matters.beneficiaries.messages", "办实事推送条数", "条"),
+            ("matters.beneficiaries.vehicle_times", "办实事服务车次", "车次"),
+        )
     ),
     Metric(
         "matters.overdue",
@@ -764,6 +778,26 @@ CATALOG: OrderedDict[str, Metric] = OrderedDict((m.key, m) for m in _METRICS)
 GROUP_LABELS = OrderedDict(
     [("plan", "组织谋划"), ("study", "理论学习"), ("outreach", "服务群众"), ("rectification", "检视整改")]
 )
+
+
+# The glossary: a figure has one name everywhere — pages, reports, ledgers — and it is its label here
+# (term() drops the unit in brackets: 出勤率（%） → 出勤率). Words that name the same figures elsewhere in
+# practice are listed so that tests keep them out of every page and document (the draft filler still
+# recognises them in a user's own draft: reports/fill/synonyms.py).
+VARIANT_TERMS: dict[str, str] = {
+    "出席率": "study.attendance_rate",
+    "参会率": "study.attendance_rate",
+    "到会率": "study.attendance_rate",
+    "参学率": "study.attendance_rate",
+    "销号率": "problems.rate",
+    "整改完成率": "problems.rate",
+}
+_UNIT_SUFFIX = re.compile(r"（[^（）]*）$")
+
+
+def term(key: str) -> str:
+    """The name of a figure in running text and headings: its label without the unit in brackets."""
+    return _UNIT_SUFFIX.sub("", get(key).label)
 
 
 class UnknownMetric(KeyError):

@@ -11,6 +11,7 @@ The template is Django template language on plain text, one paragraph per line:
 
     {% fig "study.reading_class" %}          the figure, exactly as `taizhang metrics --json` prints it
     {% fig "problems.rate" as rate %}        the figure into a variable, e.g. for {% if rate %}…{% endif %}
+    {% figs "k1" "k2" … %}                   figures with their units, zeros left out: 2100人、3860人次、426家
     {{ reading_classes|cn_list:"topic" }}    “第一期读书班”“第二期读书班”
     {% for m in matters_done %}…{% endfor %} examples drawn from the records
 
@@ -95,6 +96,50 @@ def do_fig(parser: Any, token: Any) -> FigureNode:
     if key not in metrics.CATALOG:
         raise TemplateSyntaxError(f"没有名为“{key}”的指标")
     return FigureNode(key, bits[3] if len(bits) == 4 else None)
+
+
+class FiguresNode(Node):
+    """Several figures with their units, the zero or missing ones left out: 2100人、3860人次、426家."""
+
+    def __init__(self, keys: list[str], target: str | None) -> None:
+        self.keys = keys
+        self.target = target
+
+    def render(self, context: Context) -> str:
+        parts = []
+        for key in self.keys:
+            value = context["_figures"][key]
+            if value:
+                unit = metrics.get(key).unit
+                parts.append(format_figure(value) + unit)
+                context["_used"].add(key)  # printed, now or through the variable
+        text = "、".join(parts)
+        if self.target:
+            context[self.target] = text
+            return ""
+        return text
+
+
+FIGURES_USAGE = '用法：{% figs "指标键1" "指标键2" … %} 或 {% figs "指标键1" "指标键2" … as 变量名 %}'
+
+
+@register.tag("figs")
+def do_figs(parser: Any, token: Any) -> FiguresNode:
+    bits = token.split_contents()[1:]
+    target = None
+    if len(bits) >= 2 and bits[-2] == "as":
+        target, bits = bits[-1], bits[:-2]
+    if not bits:
+        raise TemplateSyntaxError(FIGURES_USAGE)
+    keys = []
+    for bit in bits:
+        if len(bit) < 2 or bit[0] != bit[-1] or bit[0] not in "\"'":
+            raise TemplateSyntaxError(FIGURES_USAGE)
+        key = bit[1:-1]
+        if key not in metrics.CATALOG:
+            raise TemplateSyntaxError(f"没有名为“{key}”的指标")
+        keys.append(key)
+    return FiguresNode(keys, target)
 
 
 @register.filter

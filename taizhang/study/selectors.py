@@ -4,7 +4,7 @@ Counting rules (DESIGN.md, metric catalog; reports.metrics must agree):
     参与人次 attendance = present Attendance rows, invitees included
     应到 expected       = Attendance rows that are not invitees
     实到 present        = present rows that are not invitees
-    出席率 rate          = 实到 / 应到 × 100, one decimal
+    出勤率 rate          = 实到 / 应到 × 100, one decimal
     研讨人次 speakers    = Speech rows
     个人自学 entries / hours = SelfStudy rows / sum of minutes ÷ 60, one decimal
 Every figure is computed in SQL (annotate / aggregate); Python only arranges the aggregated rows.
@@ -41,7 +41,7 @@ MEMBER_ROW = Q(invited=False)
 
 
 def rate(present: int | None, expected: int | None) -> float | None:
-    """出席率 in percent with one decimal, or None when nobody was expected."""
+    """出勤率 (the catalog term of study.attendance_rate) in percent with one decimal, or None when nobody was expected."""
     if not expected:
         return None
     return one_decimal((present or 0) * 100 / expected)

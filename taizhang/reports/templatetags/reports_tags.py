@@ -31,6 +31,12 @@ def shown(value: Any, unit: str = "") -> str:
 
 
 @register.simple_tag
+def term(key: str) -> str:
+    """The figure's one name (the catalog's glossary): {% term "study.attendance_rate" %} → 出勤率."""
+    return metrics.term(key)
+
+
+@register.simple_tag
 def figure_url(key: str, campaign: Any, org: Any = None, by: str = "", group: Any = "") -> str:
     return rows_url(key, campaign, org, by=by, group=group)
 

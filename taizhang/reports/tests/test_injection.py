@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from taizhang.lib.text import nest_quotes
 from taizhang.lib.xlsx import FORMULA_PREFIXES
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +135,12 @@ def test_ASVS_1_3_7_report_text_with_markup_is_kept_in_the_docx_and_escaped_on_p
     )
     with report.file.open("rb") as stream:
         text = "\n".join(p.text for p in docx.Document(stream).paragraphs)
-    assert f"{MARKUP}总结" in text and f"本次学习教育：{MARKUP}。" in text  # exactly, nothing lost
+    # Exactly, nothing lost or escaped twice; only straight quotes are set as Chinese ones (“甲”), as all
+    # report text is (lib.text.nest_quotes).
+    kept = nest_quotes(MARKUP)
+    assert kept == "<script>alert(1)</script> & “甲” </w:t></w:r>"
+    title = text.split("\n\n")[0].replace("\n", "")  # a long title is set in lines (w:br)
+    assert title == f"{kept}总结" and f"本次学习教育：{kept}。" in text
     client = Client()
     client.force_login(world.admin)
     for url in (reverse("reports:report_detail", args=[report.pk]), reverse("reports:report_list")):
