@@ -44,7 +44,7 @@ class GenerateForm(StyledFormMixin, forms.Form):
     def __init__(self, *args: Any, units: Any, campaign: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        self.fields["issued_on"].widget.attrs["placeholder"] = str(default_issued_on(campaign))
+        self.fields["issued_on"].initial = default_issued_on(campaign)
         self.fields["org"].queryset = units
         self.fields["org"].widget.picker.params = {"cap": Cap.VIEW_INTERNAL, "under": campaign.org_id}
         self.fields["org"].label_from_instance = lambda org: (
