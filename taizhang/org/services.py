@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import F, ProtectedError, Value
 from django.db.models.functions import Concat, Substr
 
+from taizhang.accounts.access import require_manages
+from taizhang.accounts.services import user_set_active
 from taizhang.core.audit import audit
 from taizhang.lib import idcard
 from taizhang.org.models import Member, Organization
@@ -133,16 +135,17 @@ def member_update(*, member: Member, data: dict[str, Any], actor: Any = None) ->
     return member
 
 
-@transaction.atomic
 def member_set_active(*, member: Member, active: bool, actor: Any = None) -> Member:
     """转出 / 恢复: an inactive member keeps their history but drops out of new attendance lists;
-    their login (if any) is disabled and their sessions end."""
-    member.is_active = active
-    member.save(update_fields=["is_active", "updated_at"])
+    their login (if any) is disabled and their sessions end. A login the actor does not manage (its holder
+    also has a role above or beside him, issue 16 F1) is refused before anything changes."""
     user = getattr(member, "user", None) if hasattr(member, "user") else None
     if user is not None and not active:
-        from taizhang.accounts.services import user_set_active
-
-        user_set_active(user=user, active=False, actor=actor)
-    audit("update", obj=member, user=actor, detail={"is_active": active})
+        require_manages(actor, user)
+    with transaction.atomic():
+        member.is_active = active
+        member.save(update_fields=["is_active", "updated_at"])
+        if user is not None and not active:
+            user_set_active(user=user, active=False, actor=actor)
+        audit("update", obj=member, user=actor, detail={"is_active": active})
     return member

@@ -4,7 +4,6 @@ hosts, and Django's own deployment check clean at WARNING level."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
