@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -203,10 +203,11 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_rw_member_for_user(request.user, pk)
     active = request.POST.get("active") == "1"
+    # A login above the user (issue 16 F1) raises PermissionDenied: a 403 page that says why.
     try:
         services.member_set_active(member=member, active=active, actor=request.user)
-    except (PermissionDenied, ValidationError) as exc:
-        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
         return redirect("org:member_detail", pk=member.pk)
     messages.success(request, f"已将“{member.name}”{'恢复在册' if active else '标记为转出'}")
     return redirect("org:member_detail", pk=member.pk)
