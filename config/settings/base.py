@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "taizhang.rectification",
     "taizhang.reports",
     "taizhang.imports",
+    "taizhang.demo",
 ]
 
 MIDDLEWARE = [
