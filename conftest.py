@@ -68,8 +68,11 @@ def _fresh_job_store() -> Any:
     forget them after each test, whose rolled-back rows' ids the next test gets again."""
     yield
     from django.core.cache import caches
+    from django.core.cache.backends.filebased import FileBasedCache
 
-    caches["jobs"].clear()
+    store = caches["jobs"]
+    if isinstance(store, FileBasedCache):  # this process's own folder; never FLUSHDB a shared Redis
+        store.clear()
 
 
 @pytest.fixture
