@@ -316,7 +316,10 @@ if TAIZHANG_TASKS_BACKEND == "rq":
     if not TAIZHANG_REDIS_URL:
         raise ImproperlyConfigured("TAIZHANG_TASKS_BACKEND=rq needs TAIZHANG_REDIS_URL (redis://host:6379/0)")
     INSTALLED_APPS.append("django_rq")
-_RQ_QUEUE = {"URL": TAIZHANG_REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": TAIZHANG_JOB_TIMEOUT_SECONDS}
+_RQ_QUEUE = {
+    "URL": TAIZHANG_REDIS_URL or "redis://127.0.0.1:6379/0",
+    "DEFAULT_TIMEOUT": TAIZHANG_JOB_TIMEOUT_SECONDS,
+}
 # django-rq looks results up through its "default" connection, whatever the queue: the same Redis.
 RQ_QUEUES = {TAIZHANG_TASKS_QUEUE: _RQ_QUEUE, "default": _RQ_QUEUE}
 CACHES = {
