@@ -222,6 +222,10 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 TAIZHANG_UPLOAD_MAX_BYTES = env_int("TAIZHANG_UPLOAD_MAX_MB", 20) * 1024 * 1024
 TAIZHANG_IMPORT_MAX_BYTES = env_int("TAIZHANG_IMPORT_MAX_MB", 30) * 1024 * 1024
+# An imported sheet may have at most this many rows (title and header rows included) and values in at
+# most this many columns: the work of an import follows the real cells, and these bound it (issue 16 F5).
+TAIZHANG_IMPORT_MAX_ROWS = env_int("TAIZHANG_IMPORT_MAX_ROWS", 200_000)
+TAIZHANG_IMPORT_MAX_COLUMNS = env_int("TAIZHANG_IMPORT_MAX_COLUMNS", 100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

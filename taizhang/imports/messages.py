@@ -52,5 +52,7 @@ FILE_UNSAFE_XML = "文件包含不安全的 XML 内容（文档类型或实体�
 NO_SHEETS = "工作簿中没有可导入的工作表，工作表名称应为：{names}"
 NO_HEADER = "在前 {rows} 行中没有找到表头行（应有“{columns}”等列名）"
 MISSING_COLUMN = "缺少必填列“{column}”"
+SHEET_TOO_MANY_ROWS = "工作表“{sheet}”有 {rows} 行，超过每个工作表 {limit} 行的上限，请分成几个文件导入"
+SHEET_TOO_MANY_COLUMNS = "这一格有内容，超出了每行 {limit} 列的上限，请删除表格右侧多余的列后再导入"
 WRITE_CONFLICT = "写入时与其他用户同时进行的修改冲突，没有写入任何数据，请重新导入"
 INTERRUPTED = "导入过程被中断（后台任务进程重启或停止响应，重试后仍未完成），没有写入任何数据，请重新导入"

@@ -189,3 +189,93 @@ def test_a_broken_sheet_is_refused_when_it_is_read(db, run_import):
     broken = _rewrite(data, "xl/worksheets/sheet1.xml", lambda xml: xml[: len(xml) // 2])
     run = run_import(broken)
     assert run.status == "failed" and run.errors[0]["message"] == msg.FILE_NOT_XLSX
+
+
+# --- F5 (issue 16): the work is bounded by the cells the file really has ---------------------------
+
+
+def _whole_grid(data: bytes, extra_rows: bytes) -> bytes:
+    """The sheet declares every row and column Excel has (A1:XFD1048576) and gets `extra_rows`."""
+
+    def change(xml: bytes) -> bytes:
+        xml = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', xml)
+        return xml.replace(b"</sheetData>", extra_rows + b"</sheetData>")
+
+    return _rewrite(data, "xl/worksheets/sheet1.xml", change)
+
+
+def _inline(ref: str, text: str) -> bytes:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'.encode()
+
+
+def _last_row_org() -> bytes:
+    row = b"".join(
+        _inline(f"{col}1048576", text)
+        for col, text in zip("ABCD", ["X9", "九支部", "X1", "党支部"], strict=True)
+    )
+    return b'<row r="1048576">' + row + b"</row>"
+
+
+class _Budget:
+    """Counts the cells the reader hands on; fails at once when it hands on more than `limit`."""
+
+    def __init__(self, rows, limit: int) -> None:  # noqa: ANN001
+        self.rows, self.limit, self.cells, self.visited = rows, limit, 0, 0
+
+    def __iter__(self):
+        for number, cells in self.rows:
+            self.visited += 1
+            self.cells += len(cells)
+            assert self.cells <= self.limit, f"read {self.cells} cells for a sheet of 12"
+            yield number, cells
+
+
+def test_F5_a_sheet_declaring_the_whole_grid_is_read_by_its_real_cells(db, run_import):
+    data = _whole_grid(workbook({"组织": [["X1", "一支部", "", "党委"]]}), _last_row_org())
+    assert len(data) < 10_000
+    errors = Errors()
+    sheet = open_workbook(data, name="a.xlsx", errors=errors).sheets[0]
+    assert len(sheet.headers) == 4  # not 16,384 columns
+    assert sheet.estimated_rows == 2  # not a million: the progress bar moves
+    budget = _Budget(sheet._rows, limit=100)
+    sheet._rows = iter(budget)
+    assert [(r.number, r.value("code")) for r in sheet.rows()] == [(2, "X1"), (1048576, "X9")]
+    assert budget.visited == 2
+    # The same file imports, row numbers as Excel shows them.
+    run = run_import(data)
+    assert run.status == "done", run.errors
+    assert Organization.objects.get(code="X9").parent.code == "X1"
+
+
+def test_F5_a_sheet_with_more_rows_than_the_cap_is_refused_naming_the_sheet(db, run_import, settings):
+    settings.TAIZHANG_IMPORT_MAX_ROWS = 5
+    rows = [[f"X{i}", f"{i}支部", "", "党委"] for i in range(5)]
+    run = run_import(workbook({"组织": rows}))  # header + 5 rows: 6 rows
+    assert run.status == "failed"
+    assert run.errors[0]["message"] == msg.SHEET_TOO_MANY_ROWS.format(sheet="组织", rows=6, limit=5)
+    assert not Organization.objects.exists()
+    settings.TAIZHANG_IMPORT_MAX_ROWS = 6
+    assert run_import(workbook({"组织": rows})).status == "done"
+
+
+def test_F5_a_value_beyond_the_column_cap_is_refused_and_blank_styled_cells_are_ignored(
+    db, run_import, settings
+):
+    base = workbook({"组织": [["X1", "一支部", "", "党委"]]})
+    far = b'<row r="3">' + _inline("A3", "X2") + _inline("XFD3", "多余") + b"</row>"
+    run = run_import(_whole_grid(base, far))
+    assert run.status == "failed"
+    limit = settings.TAIZHANG_IMPORT_MAX_COLUMNS
+    assert (run.errors[0]["sheet"], run.errors[0]["row"], run.errors[0]["column"]) == ("组织", 3, "XFD")
+    assert run.errors[0]["message"] == msg.SHEET_TOO_MANY_COLUMNS.format(limit=limit)
+    assert f"{limit} 列" in run.errors[0]["message"]
+    assert not Organization.objects.exists()
+    # A styled blank cell far to the right (as some editors write) is no content: the file imports.
+    blank = (
+        b'<row r="3">'
+        + b"".join(_inline(f"{c}3", t) for c, t in zip("ABCD", ["X2", "二支部", "X1", "党支部"], strict=True))
+        + b'<c r="XFD3" s="0"/></row>'
+    )
+    run = run_import(_whole_grid(base, blank))
+    assert run.status == "done", run.errors
+    assert Organization.objects.count() == 2
