@@ -168,7 +168,7 @@ def setup(db_url: str | None) -> str:
     from django.db import connection
 
     call_command("migrate", verbosity=0)
-    from taizhang.core.demo_city import city_loaded
+    from taizhang.demo.city import city_loaded
 
     if not city_loaded():
         print("building the city dataset (taizhang demo --size city) …", flush=True)
@@ -517,7 +517,7 @@ def main() -> None:
     from django.db.models import Count
 
     from taizhang.campaigns.models import Campaign
-    from taizhang.core.demo_city import CITY_CAMPAIGN
+    from taizhang.demo.city import CITY_CAMPAIGN
     from taizhang.org.models import Organization
 
     campaign = Campaign.objects.select_related("org").get(code=CITY_CAMPAIGN)

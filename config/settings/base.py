@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "taizhang.rectification",
     "taizhang.reports",
     "taizhang.imports",
+    "taizhang.demo",
 ]
 
 MIDDLEWARE = [

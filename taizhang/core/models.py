@@ -1,4 +1,4 @@
-"""Rows every app shares: events (动态), attachments (佐证材料), the audit log, demo bookkeeping."""
+"""Rows every app shares: events (动态), attachments (佐证材料), the audit log."""
 
 from __future__ import annotations
 
@@ -189,17 +189,3 @@ class AuditLog(models.Model):
 
     def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003
         raise PermissionError("审计日志不能删除")
-
-
-class DemoPart(models.Model):
-    """Which parts of the demo are loaded, so `taizhang demo` stays idempotent as parts are added."""
-
-    name = models.CharField(max_length=64, unique=True)
-    size = models.CharField(max_length=16, default="bureau")
-    loaded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "演示数据"
-
-    def __str__(self) -> str:
-        return self.name

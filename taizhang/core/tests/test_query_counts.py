@@ -96,7 +96,7 @@ def test_page_queries_do_not_grow_with_the_data(counts, name, username):
 
 def test_the_larger_dataset_has_ten_times_the_rows_of_the_smaller():
     """The guard means something only if the lists really grow between the two builds."""
-    from taizhang.core.demo_city import counts as sizes
+    from taizhang.demo.city import counts as sizes
 
     small, large = sizes(SMALL), sizes(LARGE)
     for key in ("activities", "self_studies", "problems", "measures", "matters", "tasks", "demands"):

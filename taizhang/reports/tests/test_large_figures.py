@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from taizhang.accounts.models import User
 from taizhang.campaigns.models import Campaign
-from taizhang.core.demo_city import CITY_CAMPAIGN
+from taizhang.demo.city import CITY_CAMPAIGN
 from taizhang.reports import idsets, metrics
 from taizhang.reports.services import report_generate
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from taizhang.campaigns.models import Campaign
-from taizhang.core.demo_city import CITY_CAMPAIGN
+from taizhang.demo.city import CITY_CAMPAIGN
 from taizhang.org.models import Organization
 from taizhang.study import selectors
 

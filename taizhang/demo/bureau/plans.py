@@ -18,14 +18,16 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from taizhang.accounts.models import User
 from taizhang.campaigns.models import Campaign
-from taizhang.core.demo import DEMO_CAMPAIGN, DemoContext
 from taizhang.core.lights import light_for
 from taizhang.core.models import Attachment, Event
 from taizhang.core.services import attachment_create
+from taizhang.demo.loader import DEMO_CAMPAIGN, DemoContext
 from taizhang.org.models import Member, Organization
 from taizhang.plans.models import PlanTask, PlanTaskLink, StudyPlan, StudyPlanItem
 from taizhang.plans.services import plan_match
+from taizhang.study.models import ActivityType, StudyActivity
 
 NAME = "plans"
 
@@ -305,9 +307,6 @@ def _light_events(
 
 
 def load(ctx: DemoContext) -> None:
-    from taizhang.accounts.models import User
-    from taizhang.study.models import ActivityType, StudyActivity
-
     rng = ctx.rng(NAME)
     campaign = Campaign.objects.select_related("org").get(code=DEMO_CAMPAIGN)
     root = campaign.org

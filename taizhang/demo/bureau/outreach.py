@@ -18,9 +18,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from taizhang.accounts.models import User
-from taizhang.core.demo import DEMO_CAMPAIGN, DEMO_ROOT_ORG, DemoContext
+from taizhang.campaigns.models import Campaign
 from taizhang.core.lights import Light, lights_refresh
 from taizhang.core.models import Attachment, Event
+from taizhang.demo.loader import DEMO_CAMPAIGN, DEMO_ROOT_ORG, DemoContext
 from taizhang.lib.names import person_name
 from taizhang.org.models import Member, Organization
 from taizhang.outreach import services
@@ -761,8 +762,6 @@ def _evidence_image(seed: int, title: str) -> SimpleUploadedFile:
 
 
 def load(ctx: DemoContext) -> None:
-    from taizhang.campaigns.models import Campaign
-
     rng = ctx.rng(NAME)
     clock = _Clock()
     root = Organization.objects.get(code=DEMO_ROOT_ORG)

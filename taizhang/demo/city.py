@@ -27,11 +27,28 @@ from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any, TextIO
 
+from django.contrib.auth.hashers import make_password
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
+from taizhang.accounts.models import RoleAssignment, User
+from taizhang.campaigns.models import Campaign, CampaignRole, Phase
 from taizhang.core.bulk import BulkWriter
-from taizhang.core.demo import DEMO_PASSWORD
+from taizhang.core.crypto import digest
+from taizhang.core.lights import light_for
+from taizhang.core.models import Event
+from taizhang.demo.bureau.campaigns import PHASES
+from taizhang.demo.loader import DEMO_PASSWORD
+from taizhang.demo.models import DemoPart
+from taizhang.lib import idcard
+from taizhang.lib.names import unique_names
+from taizhang.org.models import Member, Organization
+from taizhang.outreach.models import Demand, PracticalMatter, ResearchVisit
+from taizhang.plans.models import PlanTask
+from taizhang.rectification.models import Institution, Measure, Problem
+from taizhang.reports.metrics import silent_since
+from taizhang.study.models import ActivityType, Attendance, Material, SelfStudy, Speech, StudyActivity
 
 CITY_CAMPAIGN = "zt2023city"
 CITY_ROOT_ORG = "SW"
@@ -222,14 +239,11 @@ def _split(total: int, weights: list[float], minimum: int = 0) -> list[int]:
 
 
 def city_loaded() -> bool:
-    from taizhang.core.models import DemoPart
-
     return DemoPart.objects.filter(name=CITY_PART).exists()
 
 
 def city_load(*, scale: float = 1.0, out: TextIO | None = None) -> bool:
     """Build the city dataset; False (and nothing written) when it is already loaded."""
-    from taizhang.org.models import Organization
 
     def say(message: str) -> None:
         if out is not None:
@@ -256,7 +270,6 @@ def city_load(*, scale: float = 1.0, out: TextIO | None = None) -> bool:
         ("调研、诉求与办实事", _outreach),
         ("工作任务", _tasks),
     )
-    from taizhang.core.models import DemoPart
 
     with transaction.atomic():
         for label, step in steps:
@@ -276,8 +289,6 @@ def city_load(*, scale: float = 1.0, out: TextIO | None = None) -> bool:
 
 
 def _orgs(city: City) -> str:
-    from taizhang.org.models import Organization
-
     rng, n, w = city.rng, city.n, city.w
     next_id = w.next_id(Organization)
     rows = []
@@ -339,11 +350,6 @@ def _orgs(city: City) -> str:
 
 
 def _members(city: City) -> str:
-    from taizhang.core.crypto import digest
-    from taizhang.lib import idcard
-    from taizhang.lib.names import unique_names
-    from taizhang.org.models import Member
-
     rng, n, w = city.rng, city.n, city.w
     leaders_per_committee = 6
     direct = leaders_per_committee * (len(city.committees) + 1)
@@ -425,13 +431,6 @@ def _members(city: City) -> str:
 
 
 def _campaign(city: City) -> str:
-    from django.contrib.auth.hashers import make_password
-
-    from taizhang.accounts.models import RoleAssignment, User
-    from taizhang.campaigns.demo import PHASES
-    from taizhang.campaigns.models import Campaign, CampaignRole, Phase
-    from taizhang.study.models import ActivityType, Material
-
     campaign = Campaign.objects.create(
         code=CITY_CAMPAIGN,
         name="2023年第二批主题教育（市直机关）",
@@ -535,9 +534,6 @@ def _weighted(rng: random.Random, options: tuple[tuple[str, int], ...], k: int) 
 
 
 def _study(city: City) -> str:
-    from taizhang.reports.metrics import silent_since
-    from taizhang.study.models import Attendance, Speech, StudyActivity
-
     rng, n, w = city.rng, city.n, city.w
     quiet_from = silent_since(END) - timedelta(days=1)
     # 1. Where the activities happen: committees ~4 %, branches by size^0.7 (silent ones fewer).
@@ -710,8 +706,6 @@ def _study(city: City) -> str:
 
 
 def _self_study(city: City) -> str:
-    from taizhang.study.models import SelfStudy
-
     rng, n, w = city.rng, city.n, city.w
     members = list(city.member_org)
     weights = [0.0 if rng.random() < 0.08 else rng.lognormvariate(0, 0.6) for _ in members]
@@ -787,10 +781,6 @@ def _committee_for(city: City, org: int) -> int:
 
 
 def _events(city: City, model: Any, rows: list[tuple]) -> None:
-    from django.contrib.contenttypes.models import ContentType
-
-    from taizhang.core.models import Event
-
     ct = ContentType.objects.get_for_model(model).pk
     next_id = city.w.next_id(Event)
     city.w.write(
@@ -801,9 +791,6 @@ def _events(city: City, model: Any, rows: list[tuple]) -> None:
 
 
 def _rectification(city: City) -> str:
-    from taizhang.core.lights import light_for
-    from taizhang.rectification.models import Measure, Problem
-
     rng, n, w = city.rng, city.n, city.w
     categories = list(PROBLEM_TEXTS)
     sources = [s for s, _ in Problem.Source.choices]
@@ -933,8 +920,6 @@ def _rectification(city: City) -> str:
 
 
 def _institutions(city: City) -> str:
-    from taizhang.rectification.models import Institution
-
     rng, n, w = city.rng, city.n, city.w
     next_id = w.next_id(Institution)
     rows, links = [], []
@@ -978,9 +963,6 @@ def _institutions(city: City) -> str:
 
 
 def _outreach(city: City) -> str:
-    from taizhang.core.lights import light_for
-    from taizhang.outreach.models import Demand, PracticalMatter, ResearchVisit
-
     rng, n, w = city.rng, city.n, city.w
     visit_id = w.next_id(ResearchVisit)
     visits = []
@@ -1099,9 +1081,6 @@ def _outreach(city: City) -> str:
 
 
 def _tasks(city: City) -> str:
-    from taizhang.core.lights import light_for
-    from taizhang.plans.models import PlanTask
-
     rng, n, w = city.rng, city.n, city.w
     next_id = w.next_id(PlanTask)
     rows, events = [], []

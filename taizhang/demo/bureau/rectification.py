@@ -14,17 +14,20 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from taizhang.accounts.models import User
 from taizhang.campaigns.models import Campaign
-from taizhang.core.demo import DEMO_CAMPAIGN, DEMO_ROOT_ORG, DemoContext
 from taizhang.core.models import Event
+from taizhang.demo.loader import DEMO_CAMPAIGN, DEMO_ROOT_ORG, DemoContext
 from taizhang.org.models import Member, Organization
+from taizhang.outreach.models import ResearchVisit
 from taizhang.rectification import services
 from taizhang.rectification.models import Institution, Measure, Problem
+from taizhang.study.models import StudyActivity
 
 NAME = "rectification"
 
@@ -635,8 +638,6 @@ def load(ctx: DemoContext) -> None:
     today = ctx.today
 
     # Meetings and visits of the study and outreach demos, where the problems were found.
-    from taizhang.outreach.models import ResearchVisit
-    from taizhang.study.models import StudyActivity
 
     # Problems "found at a meeting" come from the unit's own 整改专题研讨 (or 专题研讨) when the
     # study demo has one; the problem is then dated that day.
@@ -838,7 +839,6 @@ def load(ctx: DemoContext) -> None:
     # Light changes: the ones the loading itself produced are noise (they were computed for today at
     # every step). Keep one change per overdue item, dated the day after its deadline, as the daily
     # `taizhang lights` run would have recorded it.
-    from django.contrib.contenttypes.models import ContentType
 
     problem_ct = ContentType.objects.get_for_model(Problem)
     measure_ct = ContentType.objects.get_for_model(Measure)

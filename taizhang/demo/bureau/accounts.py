@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from taizhang.accounts.models import RoleAssignment, User
-from taizhang.core.demo import DEMO_PASSWORD, DEMO_ROOT_ORG, DemoContext
+from taizhang.demo.loader import DEMO_PASSWORD, DEMO_ROOT_ORG, DemoContext
 from taizhang.org.models import Member, Organization
 
 NAME = "accounts"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from taizhang.core.demo import DEMO_ROOT_ORG, DemoContext
+from taizhang.demo.loader import DEMO_ROOT_ORG, DemoContext
 from taizhang.lib import idcard
 from taizhang.lib.names import unique_names
 from taizhang.org.models import Member, Organization

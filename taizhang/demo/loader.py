@@ -17,16 +17,19 @@ from typing import Any, TextIO
 
 from django.db import transaction
 
+from taizhang.demo.models import DemoPart
+from taizhang.org.models import Organization
+
 # Order matters: later parts use what earlier parts created.
 PARTS: tuple[str, ...] = (
-    "taizhang.org.demo",
-    "taizhang.accounts.demo",
-    "taizhang.campaigns.demo",
-    "taizhang.study.demo",
-    "taizhang.plans.demo",
-    "taizhang.outreach.demo",
-    "taizhang.rectification.demo",
-    "taizhang.reports.demo",
+    "taizhang.demo.bureau.org",
+    "taizhang.demo.bureau.accounts",
+    "taizhang.demo.bureau.campaigns",
+    "taizhang.demo.bureau.study",
+    "taizhang.demo.bureau.plans",
+    "taizhang.demo.bureau.outreach",
+    "taizhang.demo.bureau.rectification",
+    "taizhang.demo.bureau.reports",
 )
 
 DEMO_CAMPAIGN = "zt2023b2"
@@ -61,21 +64,17 @@ def available_parts() -> list[Any]:
 
 
 def demo_loaded_parts() -> set[str]:
-    from taizhang.core.models import DemoPart
-
     return set(DemoPart.objects.values_list("name", flat=True))
 
 
 def holds_foreign_data() -> bool:
     """True when the database has organizations but no demo bookkeeping: real data, not ours."""
-    from taizhang.org.models import Organization
 
     return Organization.objects.exists() and not demo_loaded_parts()
 
 
 def demo_load(*, size: str = "bureau", out: TextIO | None = None) -> list[str]:
     """Load every part not loaded yet; returns the names loaded now. Each part is one transaction."""
-    from taizhang.core.models import DemoPart
 
     ctx = DemoContext(size=size, out=out)
     loaded_now = []

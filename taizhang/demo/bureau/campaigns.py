@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from taizhang.campaigns.models import Campaign, CampaignRole, Phase
-from taizhang.core.demo import DEMO_CAMPAIGN, DEMO_ROOT_ORG, DemoContext
+from taizhang.demo.loader import DEMO_CAMPAIGN, DEMO_ROOT_ORG, DemoContext
 from taizhang.org.models import Member, Organization
 
 NAME = "campaigns"

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from taizhang.accounts.models import User
 from taizhang.campaigns.models import Campaign
-from taizhang.core.demo_city import CITY_CAMPAIGN, FULL
+from taizhang.demo.city import CITY_CAMPAIGN, FULL
 from taizhang.org.models import Member, Organization
 from taizhang.outreach.models import PracticalMatter
 from taizhang.plans.models import PlanTask

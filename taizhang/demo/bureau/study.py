@@ -24,8 +24,8 @@ from django.contrib.contenttypes.models import ContentType
 
 from taizhang.accounts.models import User
 from taizhang.campaigns.models import Campaign
-from taizhang.core.demo import DEMO_CAMPAIGN, DEMO_ROOT_ORG, DemoContext
 from taizhang.core.models import Event
+from taizhang.demo.loader import DEMO_CAMPAIGN, DEMO_ROOT_ORG, DemoContext
 from taizhang.org.models import Member, Organization
 from taizhang.study import counts
 from taizhang.study.models import ActivityType, Attendance, Material, SelfStudy, Speech, StudyActivity

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from taizhang.core.demo import DEMO_PASSWORD, demo_load, holds_foreign_data
+from taizhang.demo.bureau.accounts import DEMO_LOGINS
+from taizhang.demo.city import CITY_LOGINS, city_load
+from taizhang.demo.loader import DEMO_PASSWORD, demo_load, holds_foreign_data
 
 
 class Command(BaseCommand):
@@ -36,8 +38,6 @@ class Command(BaseCommand):
             raise CommandError("数据库中已有非演示数据，为防止混入演示数据已停止。确需加载请加 --force。")
         size = options["size"]
         if size == "city":
-            from taizhang.core.demo_city import CITY_LOGINS, city_load
-
             scale = options["scale"]
             if not 0 < scale <= 1:
                 raise CommandError("--scale 须大于 0 且不大于 1")
@@ -56,8 +56,6 @@ class Command(BaseCommand):
         self.print_logins()
 
     def print_logins(self, logins: tuple[tuple[str, str], ...] | None = None) -> None:
-        from taizhang.accounts.demo import DEMO_LOGINS
-
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, description in logins or DEMO_LOGINS:
             self.stdout.write(f"  {username:<14} {description}")

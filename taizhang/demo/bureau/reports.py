@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from taizhang.accounts.models import User
 from taizhang.campaigns.models import Campaign
-from taizhang.core.demo import DEMO_CAMPAIGN, DemoContext
+from taizhang.demo.loader import DEMO_CAMPAIGN, DemoContext
+from taizhang.org.models import Member
+from taizhang.reports.services import report_generate
+from taizhang.study.models import SelfStudy
 
 NAME = "reports"
 
 
 def load(ctx: DemoContext) -> None:
-    from taizhang.accounts.models import User
-    from taizhang.org.models import Member
-    from taizhang.reports.services import report_generate
-    from taizhang.study.models import SelfStudy
-
     campaign = Campaign.objects.filter(code=DEMO_CAMPAIGN).select_related("org").first()
     if campaign is None:
         return
