@@ -51,7 +51,17 @@ OUTCOME_REQUIRED = "请填写办理成效"
 REASON_REQUIRED = "请填写原因"
 
 TOPIC_FIELDS = ("campaign", "org", "title", "leader", "description", "conclusion")
-VISIT_FIELDS = ("org", "topic", "subject", "date", "place", "leader", "method", "participants_text", "summary")
+VISIT_FIELDS = (
+    "org",
+    "topic",
+    "subject",
+    "date",
+    "place",
+    "leader",
+    "method",
+    "participants_text",
+    "summary",
+)
 DEMAND_FIELDS = (
     "org",
     "raised_by",
