@@ -136,6 +136,18 @@ def ladder():
     return assert_ladder
 
 
+@pytest.fixture
+def prod_settings(settings):  # noqa: ANN001
+    """The request-facing settings of config.settings.prod (HTTPS behind a proxy, secure cookies, TOTP for
+    admin and leader, the middleware chain) for this test; make clients after asking for it, e.g. with
+    taizhang.core.tests.prod.sign_in or https_client."""
+    from taizhang.core.tests.prod import production_settings
+
+    for key, value in production_settings().items():
+        setattr(settings, key, value)
+    return settings
+
+
 # --- Browser tests (Playwright driving Debian's chromium) ---------------------------------------
 
 CHROMIUM_ARGS = [
