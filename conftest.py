@@ -62,6 +62,19 @@ def _stored_counts_agree(request: pytest.FixtureRequest) -> Any:
     assert not wrong, f"stored activity counts differ from the rows: {wrong}"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_job_store() -> Any:
+    """Background jobs' progress and cancel requests (core/jobs.py) are kept outside the database, by row id:
+    forget them after each test, whose rolled-back rows' ids the next test gets again."""
+    yield
+    from django.core.cache import caches
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    store = caches["jobs"]
+    if isinstance(store, FileBasedCache):  # this process's own folder; never FLUSHDB a shared Redis
+        store.clear()
+
+
 @pytest.fixture
 def world(db) -> World:  # noqa: ANN001
     from taizhang.study.defaults import ensure_default_activity_types

@@ -216,6 +216,7 @@ REGISTRY: dict[str, Any] = {
     "core:attachment_download": pk("attachment"),
     # Not an object id but a picker kind: the tampered parameter is the unit searched in.
     "core:pick": lambda a: ({"kind": "member"}, {"org": a.org.pk, "q": "甲"}),
+    "imports:cancel": pk("import_run"),
     "imports:confirm": pk("import_run"),
     "imports:failed": pk("import_run"),
     "imports:progress": pk("import_run"),
