@@ -127,6 +127,7 @@ class VisitForm(StyledFormMixin, forms.ModelForm):
             "date",
             "place",
             "leader",
+            "method",
             "participants",
             "participants_text",
             "summary",
@@ -248,14 +249,25 @@ class MatterForm(StyledFormMixin, forms.ModelForm):
             "title",
             "org",
             "description",
+            "lead_leader",
+            "responsible_dept",
+            "owner",
+            "measures",
             "beneficiaries",
             "beneficiary_count",
             "beneficiary_unit",
-            "owner",
             "due_date",
+            "evaluation",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "due_date": DATE}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "measures": forms.Textarea(attrs={"rows": 3}),
+            "due_date": DATE,
+        }
         help_texts = {
+            "lead_leader": "如：分管副局长、书记",
+            "measures": "具体工作措施，可分条填写",
+            "evaluation": "办结后群众的评价，可留空",
             "beneficiaries": "如：办事企业、老年群众、窗口办事群众",
             "beneficiary_count": "预计或实际受益人数，办结时可更新",
             "beneficiary_unit": "受益人数按什么计：人、人次、户、家（企业）、件……不同单位分别统计，不相加",
@@ -358,6 +370,7 @@ class DemandForm(StyledFormMixin, forms.ModelForm):
             "response",
             "resolved",
             "resolved_on",
+            "evaluation",
         ]
         widgets = {
             "raised_on": DATE,
@@ -369,6 +382,7 @@ class DemandForm(StyledFormMixin, forms.ModelForm):
         help_texts = {
             "raised_by": "可留空（匿名）",
             "resolved_on": "勾选“是否解决”时必填",
+            "evaluation": "诉求人对办理结果的评价，可留空",
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -110,3 +110,14 @@ def test_completing_a_matter_records_the_measure(ledger):
     matter.refresh_from_db()
     assert (matter.beneficiary_count, matter.beneficiary_unit) == (4200, "车次")
     assert metrics.compute(ledger.world.campaign, as_of=AS_OF)["matters.beneficiaries.vehicle_times"] == 4200
+
+
+@pytest.mark.django_db
+def test_the_matter_ledger_gives_the_count_in_its_measure(ledger, tmp_path):
+    from taizhang.reports.tests.test_ledgers import _open
+
+    PracticalMatter.objects.filter(title="窗口延时服务").update(beneficiary_unit="人次")
+    _, _, rows, _ = _open(ledger, "matters", tmp_path)
+    by_title = {r["项目名称"]: r for r in rows}
+    assert by_title["窗口延时服务"]["受益对象及人数"] == "120人次"
+    assert by_title["老旧小区帮办"]["受益对象及人数"] == "30人"

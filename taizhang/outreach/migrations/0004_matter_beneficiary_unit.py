@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('outreach', '0002_findings_category_and_rules'),
+        ('outreach', '0003_ledger_fields'),
     ]
 
     operations = [
