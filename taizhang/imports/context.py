@@ -84,6 +84,10 @@ class NameLookup:
 class ImportContext:
     user: Any = None
     errors: Errors = field(default_factory=Errors)
+    # The ImportRun being checked or written (recorded on what the import signs off), and whether it
+    # comes from the command line (the server operator: may bring problems in closed, issue 16 F3).
+    run_id: int | None = None
+    command_line: bool = False
     now: datetime = field(default_factory=timezone.now)
     paths: tuple[str, ...] = ("/",)
     orgs: dict[str, OrgNode] = field(default_factory=dict)

@@ -72,8 +72,19 @@ class Checked:
         return counts
 
 
-def check_workbook(data: bytes, *, file_name: str, user: Any, progress: Progress | None = None) -> Checked:
-    """Read and validate every sheet. Nothing is written; every error is collected."""
+def check_workbook(
+    data: bytes,
+    *,
+    file_name: str,
+    user: Any,
+    progress: Progress | None = None,
+    run_id: int | None = None,
+    command_line: bool = False,
+) -> Checked:
+    """Read and validate every sheet. Nothing is written; every error is collected.
+
+    `command_line`: the import comes from `taizhang import` (the server operator), which may bring
+    problems in already signed off (已销号); from the web only a leader over the unit may."""
     progress = progress or Progress()
     errors = Errors()
     try:
@@ -83,6 +94,7 @@ def check_workbook(data: bytes, *, file_name: str, user: Any, progress: Progress
         return Checked(errors=errors)
     ctx = ImportContext.load(user=user)
     ctx.errors = errors
+    ctx.run_id, ctx.command_line = run_id, command_line
     checked = Checked(errors=errors, ignored=book.ignored, ctx=ctx)
     total = sum(s.estimated_rows for s in book.sheets)
     progress.stage("读取和校验", base=0.0, share=CHECK_SHARE, total=total)

@@ -79,8 +79,11 @@ def import_workbook(
     user: Any = None,
     dry_run: bool = False,
     on_progress: Callable[[int, str], None] | None = None,
+    command_line: bool = False,
 ) -> ImportRun:
-    """Check (and unless dry_run, write) a workbook in the foreground: the command line and tests."""
+    """Check (and unless dry_run, write) a workbook in the foreground: the command line and tests.
+
+    `command_line` is for `taizhang import` only (see check_workbook)."""
     run = ImportRun.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
         org_id=_scope_org_id(user),
@@ -89,11 +92,15 @@ def import_workbook(
         status=ImportRun.Status.RUNNING,
         dry_run=dry_run,
     )
-    return import_execute(run, data=data, on_progress=on_progress)
+    return import_execute(run, data=data, on_progress=on_progress, command_line=command_line)
 
 
 def import_execute(
-    run: ImportRun, *, data: bytes | None = None, on_progress: Callable[[int, str], None] | None = None
+    run: ImportRun,
+    *,
+    data: bytes | None = None,
+    on_progress: Callable[[int, str], None] | None = None,
+    command_line: bool = False,
 ) -> ImportRun:
     """Do the work of a RUNNING run; always leaves it PREVIEW, DONE or FAILED (never half-written)."""
     user = run.user
@@ -102,7 +109,14 @@ def import_execute(
             with default_storage.open(run.stored_name, "rb") as stream:
                 data = stream.read()
         progress = Progress(on_progress)
-        checked = check_workbook(data, file_name=run.file_name, user=user, progress=progress)
+        checked = check_workbook(
+            data,
+            file_name=run.file_name,
+            user=user,
+            progress=progress,
+            run_id=run.pk,
+            command_line=command_line,
+        )
         if checked.errors:
             return _finish_failed(run, checked.errors, counts=checked.counts)
         if run.dry_run:

@@ -6,15 +6,10 @@ starts with "=" (or "+", "-", "@") stays the text the user typed; numbers and da
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from math import isfinite
 from typing import Any
-
-import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,26 +41,15 @@ def xlsxwriter_write_row(
 ) -> None:
     """Write one row with xlsxwriter: strings always through write_string (never parsed as formulas)."""
     for col, raw in enumerate(values):
-        value = cell_value(raw)
-        if isinstance(value, str):
-            xlsxwriter_write_text(worksheet, row, col, value, cell_format)
-        elif isinstance(value, datetime | date):
-            worksheet.write_datetime(
-                row,
-                col,
-                value if isinstance(value, datetime) else datetime(value.year, value.month, value.day),
-                date_format or cell_format,
-            )
-        else:
-            worksheet.write_number(row, col, value, cell_format)
+        xlsxwriter_write_cell(worksheet, row, col, raw, cell_format, date_format)
 
 
-# Text that xlsxwriter rewrites on its way into the sheet (control characters and "_xHHHH_" escaped, "&<>" as
-# entities, "<r>…</r>" as rich text, leading/trailing whitespace kept with xml:space): a row holding such text
-# is written by xlsxwriter itself, so that every row comes out exactly as xlsxwriter_write_row writes it.
-_REWRITTEN = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
-_TEXT_MAX = 32767 // 2  # longer text may be over Excel's limit and truncated by xlsxwriter: left to it too
-_BUFFER_ROWS = 1000
+_EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's 1900 date system (its 1900-02-29 bug makes it the 30th)
+
+
+def excel_date(value: date) -> int:
+    """A date as Excel stores it: the serial day number, shown as a date by the cell's number format."""
+    return (value - _EXCEL_EPOCH).days
 
 
 def xlsxwriter_write_rows(
@@ -74,142 +58,55 @@ def xlsxwriter_write_rows(
     rows: Iterable[list[Any]],
     cell_format: Any = None,
     date_format: Any = None,
+    column_formats: Sequence[Any] | None = None,
 ) -> int:
-    """Write rows from first_row on, cell for cell as xlsxwriter_write_row writes them (the same sheet XML,
-    byte for byte), and return how many. In a constant_memory worksheet a row of plain text and numbers
-    goes out as one string made from a template of its cell types, instead of xlsxwriter's objects and
-    calls per cell (its cost, about 4 µs a cell, is most of a 100,000-row ledger's time). Any other row (a
-    date, None, a boolean, text xlsxwriter rewrites, a row with set_row() options) and any other worksheet
-    go through xlsxwriter_write_row.
+    """Write rows from first_row on, cell for cell as xlsxwriter_write_row writes them, and return how many.
 
-    This writes into xlsxwriter's row-data file and keeps its constant_memory bookkeeping (previous_row,
-    the dimensions): xlsxwriter internals, pinned in requirements/constraints.txt and checked against
-    xlsxwriter's own output by taizhang/lib/tests/test_xlsx.py."""
-    if not _fast_path_fits(worksheet, first_row):
-        count = 0
-        for count, values in enumerate(rows, start=1):
-            xlsxwriter_write_row(worksheet, first_row + count - 1, values, cell_format, date_format)
-        return count
-    plain_kinds: dict[tuple[type, ...], bool] = {}
-    templates: dict[tuple[type, ...], str] = {}
-    row_info, comments, last_row = worksheet.row_info, worksheet.comments, worksheet.xls_rowmax - 1
-    buffer: list[str] = []
+    Only xlsxwriter's public API (write_string / write_number / write_blank): in constant_memory mode each
+    row goes out when the next one starts, so a 100,000-row ledger never sits in memory. The common cells
+    (text, int, float, date) are dispatched here without xlsxwriter's generic write(); a date is written as
+    its serial number under date_format, which is what write_datetime stores for a date.
+
+    column_formats, when given, is the format of each column (cell_format for the columns it does not
+    reach); date_format still applies to dates."""
+    write_string, write_number = worksheet.write_string, worksheet.write_number
+    formats = list(column_formats or ())
     row = first_row - 1
-    first_fast = last_fast = -1  # the rows written here (for the sheet's dimensions)
-    widest = 0
-    for values in rows:
-        row += 1
-        kinds = tuple(map(type, values))
-        fits = plain_kinds.get(kinds)
-        if fits is None:
-            fits = plain_kinds[kinds] = 0 < len(kinds) <= worksheet.xls_colmax and all(
-                kind in (str, int, float) for kind in kinds
-            )
-        if not fits or row in row_info or row in comments or row > last_row or not _plain(values, kinds):
-            # xlsxwriter's own way, after the rows before it: the row stays pending in its table, as ever.
-            if buffer:
-                worksheet.fh.write("".join(buffer))
-                buffer.clear()
-            xlsxwriter_write_row(worksheet, row, values, cell_format, date_format)
-            continue
-        if last_fast == row - 1 >= 0:
-            worksheet.previous_row = row  # the row before was written here: nothing of it is pending
-        else:
-            # What xlsxwriter does at a row's first cell: out with the row before, if any is pending.
-            worksheet._write_single_row(row)
-        # Only now (after the row before is out) the template, which numbers the cell format the first time:
-        # formats are numbered in the order xlsxwriter first writes them.
-        template = templates.get(kinds)
-        if template is None:
-            template = templates[kinds] = _row_template(worksheet, kinds, cell_format)
-        buffer.append(template.format(row + 1, *values))
-        if first_fast < 0:
-            first_fast = row
-        last_fast = row
-        if len(values) > widest:
-            widest = len(values)
-        if len(buffer) >= _BUFFER_ROWS:
-            worksheet.fh.write("".join(buffer))
-            buffer.clear()
-    if buffer:
-        worksheet.fh.write("".join(buffer))
-    if first_fast >= 0:
-        _extend_dimensions(worksheet, first_fast, last_fast, widest - 1)
-    if last_fast == row >= first_row:
-        # The last row is written already (not pending as xlsxwriter keeps it): refuse later cells in it,
-        # as xlsxwriter refuses them in every row before its current one (a second <row> would break the file).
-        worksheet.previous_row = row + 1
+    for row, values in enumerate(rows, start=first_row):  # noqa: B007 - the last row is counted below
+        for col, value in enumerate(values):
+            fmt = formats[col] if col < len(formats) else cell_format
+            kind = value.__class__
+            if kind is str:
+                if value.startswith("<r>") and value.endswith("</r>"):
+                    xlsxwriter_write_text(worksheet, row, col, value, fmt)
+                else:
+                    write_string(row, col, value, fmt)
+            elif kind is int or kind is float:
+                write_number(row, col, value, fmt)
+            elif kind is date:
+                write_number(row, col, (value - _EXCEL_EPOCH).days, date_format or fmt)
+            else:
+                xlsxwriter_write_cell(worksheet, row, col, value, fmt, date_format)
     return row - first_row + 1
 
 
-def _extend_dimensions(worksheet: Any, first_row: int, last_row: int, last_col: int) -> None:
-    """The sheet's used range (its <dimension>) as xlsxwriter's _check_dimensions() keeps it per cell."""
-    for name, value, pick in (
-        ("dim_rowmin", first_row, min),
-        ("dim_rowmax", last_row, max),
-        ("dim_colmin", 0, min),
-        ("dim_colmax", last_col, max),
-    ):
-        current = getattr(worksheet, name)
-        setattr(worksheet, name, value if current is None else pick(current, value))
-
-
-# The xlsxwriter releases whose internals the fast path was checked against (taizhang/lib/tests/test_xlsx.py
-# compares its output with xlsxwriter's, byte for byte). Under any other release every row goes through
-# xlsxwriter itself: slower, never wrong, until the tests pass there and the release is added here.
-CHECKED_XLSXWRITER = ("3.2.", "3.3.")
-
-
-def _fast_path_fits(worksheet: Any, first_row: int) -> bool:
-    """A constant_memory worksheet in xlsxwriter's plain state (no default row height or Excel 2010
-    attributes on <row>), and first_row not before xlsxwriter's current row, nor that row with cells."""
-    return (
-        xlsxwriter.__version__.startswith(CHECKED_XLSXWRITER)
-        and getattr(worksheet, "constant_memory", False)
-        and getattr(worksheet, "excel_version", None) == 2007
-        and worksheet.default_row_height == worksheet.original_row_height
-        and (
-            worksheet.previous_row < first_row
-            or (worksheet.previous_row == first_row and not worksheet.table)
+def xlsxwriter_write_cell(
+    worksheet: Any, row: int, col: int, raw: Any, cell_format: Any = None, date_format: Any = None
+) -> None:
+    """Write one value with xlsxwriter: text always as text (never parsed as a formula), numbers as numbers,
+    dates as dates, None as an empty (formatted) cell."""
+    value = cell_value(raw)
+    if isinstance(value, str):
+        xlsxwriter_write_text(worksheet, row, col, value, cell_format)
+    elif isinstance(value, datetime | date):
+        worksheet.write_datetime(
+            row,
+            col,
+            value if isinstance(value, datetime) else datetime(value.year, value.month, value.day),
+            date_format or cell_format,
         )
-        and 0 <= first_row < worksheet.xls_rowmax
-    )
-
-
-def _row_template(worksheet: Any, kinds: tuple[type, ...], cell_format: Any) -> str:
-    """The XML of a row of text and numbers (exactly str, int, float: a bool is written as 是/否) as xlsxwriter
-    writes it (<row> without spans or height; numbers as %.16G; text inline), with {0} for the row number
-    and {1}… for the values."""
-    cells = ['<row r="{0}">']
-    for col, kind in enumerate(kinds):
-        style = _style_attribute(worksheet, col, cell_format)
-        ref = f"{xl_col_to_name(col)}{{0}}"
-        if kind is str:
-            cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t>{{{col + 1}}}</t></is></c>')
-        else:
-            cells.append(f'<c r="{ref}"{style}><v>{{{col + 1}:.16G}}</v></c>')
-    cells.append("</row>")
-    return "".join(cells)
-
-
-def _style_attribute(worksheet: Any, col: int, cell_format: Any) -> str:
-    if cell_format is not None:
-        return f' s="{cell_format._get_xf_index()}"'
-    info = worksheet.col_info.get(col)
-    if info is not None and info.column_format is not None:
-        return f' s="{info.column_format._get_xf_index()}"'
-    return ""
-
-
-def _plain(values: list[Any], kinds: tuple[type, ...]) -> bool:
-    """Text that xlsxwriter stores unchanged, and finite numbers."""
-    texts = [v for v, kind in zip(values, kinds, strict=True) if kind is str]
-    joined = "\x7f".join(texts)  # not a character _REWRITTEN looks for, nor part of one of its sequences
-    if _REWRITTEN.search(joined) or [t.strip() for t in texts] != texts:
-        return False
-    if len(joined) > _TEXT_MAX and any(len(t) > _TEXT_MAX for t in texts):
-        return False
-    return float not in kinds or all(isfinite(v) for v in values if v.__class__ is float)
+    else:
+        worksheet.write_number(row, col, value, cell_format)
 
 
 def openpyxl_set(cell: Any, raw: Any) -> None:

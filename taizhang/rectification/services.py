@@ -25,7 +25,7 @@ from django.db.models import Count, F, IntegerField, Max, OuterRef, Subquery, Va
 from django.db.models.functions import Cast, Coalesce, Substr
 from django.utils import timezone
 
-from taizhang.core.access import Cap, require
+from taizhang.core.access import Cap, require, scope_for
 from taizhang.core.audit import audit
 from taizhang.core.lights import light_sync
 from taizhang.core.models import Attachment, Event
@@ -386,6 +386,62 @@ def problem_sign_off(
         note=(note or "").strip(),
         updates={"closed_on": local_today(), "closed_by_id": actor_id},
     )
+
+
+def sign_off_allowed(actor: Any, org: Any) -> bool:
+    """Whether `actor` may sign off (销号) problems of `org`: the right problem_sign_off requires (a
+    leader over the unit). `org` needs only its `path`, so the importer can ask about units it has not
+    written yet."""
+    return scope_for(actor).can(TRANSITIONS["sign_off"].cap, org)
+
+
+def problems_signed_off_by_import(
+    closed: Sequence[tuple[int, str]], *, actor: Any, import_run: int | None, command_line: bool
+) -> None:
+    """Record problems an import brought in closed (已销号) as signed off by that import.
+
+    `closed` is (problem id, status before: "" for a new problem). The importer has written their status
+    and 销号日期 (the date signed, often on paper) and checked beforehand that it may: sign_off_allowed
+    for an import from the web, always for the command line (the server operator bringing in historic
+    ledgers signed off on paper). This sets closed_by to the importing user (none for the command line
+    without --user) and writes what problem_sign_off writes — a status Event and an audit row per
+    problem — naming the import run, and for the command line saying so in the note (命令行导入)."""
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    via = "command_line" if command_line else "web"
+    how = "命令行导入，纸质销号" if command_line else "导入销号"
+    note = f"{how}（导入记录 #{import_run}）" if import_run else how
+    before = dict(closed)
+    ct = ContentType.objects.get_for_model(Problem)
+    ids = list(before)
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        Problem.objects.filter(pk__in=batch).update(closed_by=actor)
+        Event.objects.bulk_create(
+            Event(
+                content_type=ct,
+                object_id=pk,
+                actor=actor,
+                kind=Event.Kind.STATUS,
+                from_state=before[pk],
+                to_state=Problem.Status.CLOSED,
+                note=note,
+                data={"action": "sign_off", "import_run": import_run, "via": via},
+            )
+            for pk in batch
+        )
+        for problem in Problem.objects.filter(pk__in=batch).only("id", "code", "description"):
+            audit(
+                "transition",
+                obj=problem,
+                user=actor,
+                detail={
+                    "action": "sign_off",
+                    "from": before[problem.pk],
+                    "to": Problem.Status.CLOSED,
+                    "import_run": import_run,
+                    "via": via,
+                },
+            )
 
 
 def problem_return(

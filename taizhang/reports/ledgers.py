@@ -2,8 +2,8 @@
 
 Every cell is written as data through taizhang.lib.xlsx (a description starting with "=" stays text), the
 header row repeats on every printed page, pages are landscape A4 fitted to the width. Rows stream from the
-database in order into xlsxwriter's constant_memory mode (taizhang.lib.xlsx.xlsxwriter_write_rows: one XML
-string per row), so a 100,000-row ledger never sits in memory whole. The study ledger's counts (应到, 实到,
+database in order into xlsxwriter's constant_memory mode through its public API
+(taizhang.lib.xlsx.xlsxwriter_write_rows), so a 100,000-row ledger never sits in memory whole. The study ledger's counts (应到, 实到,
 列席, 研讨人次) are the ones stored on each activity (study.counts keeps them equal to the rows); its names
 come from the rows, read in chunks of activities, with each member's name fetched once.
 

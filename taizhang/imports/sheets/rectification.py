@@ -26,6 +26,7 @@ from taizhang.imports.sheets.people import CODE_TAKEN
 from taizhang.imports.sheets.study import node_key
 from taizhang.plans.models import PlanTask
 from taizhang.rectification.models import Institution, Measure, Problem
+from taizhang.rectification.services import problems_signed_off_by_import, sign_off_allowed
 
 PROBLEM_LOCKED = "问题“{code}”已销号，不能通过导入修改（重新打开请在问题详情中操作）"
 
@@ -161,15 +162,21 @@ class ProblemSheet(SheetHandler):
         for record in list(self.records):
             current = existing.get(record.key)
             values = record.extra["values"]
-            if current is None:
-                continue
-            if not self.ctx.in_scope(self.ctx.orgs_by_pk[current["org_id"]]):
+            if current is not None and not self.ctx.in_scope(self.ctx.orgs_by_pk[current["org_id"]]):
                 values.fail("code", CODE_TAKEN.format(value=record.key[1]))
                 self.records.remove(record)
-            elif current["status"] == Problem.Status.CLOSED and any(
-                current.get(f) != v for f, v in record.update.items()
+            elif current is not None and (
+                current["status"] == Problem.Status.CLOSED
+                and any(current.get(f) != v for f, v in record.update.items())
             ):
                 values.fail("status", PROBLEM_LOCKED.format(code=record.key[1]), value=values.raw("status"))
+                self.records.remove(record)
+            elif self.closes(record, current) and not self.may_sign_off(record.extra["org"]):
+                org = record.extra["org"]
+                values.fail(
+                    "status", msg.CLOSE_NEEDS_SIGN_OFF.format(org=org.name), value=values.raw("status")
+                )
+                self.remember_failed(values)
                 self.records.remove(record)
         super().resolve()
         for record in self.records:
@@ -182,6 +189,34 @@ class ProblemSheet(SheetHandler):
             )
             self.ctx.add_problem(node, replace=True)
             record.extra["node"] = node
+
+    @staticmethod
+    def closes(record: Any, current: dict[str, Any] | None) -> bool:
+        """The row brings the problem in closed, or closes an open one: a sign-off (销号)."""
+        closed = Problem.Status.CLOSED
+        return record.create["status"] == closed and (current is None or current["status"] != closed)
+
+    def may_sign_off(self, org: Any) -> bool:
+        """The command line (the server operator, ledgers signed off on paper) may; from the web, only a
+        user who may sign off in the unit (issue 16 F3: an import is no way around the review)."""
+        return self.ctx.command_line or sign_off_allowed(self.ctx.actor, org)
+
+    def write(self, tick: Callable[[int], None]) -> None:
+        super().write(tick)
+        closed = Problem.Status.CLOSED
+        signed = [(r.pk, "") for r in self.creates if r.obj.status == closed]
+        signed += [
+            (r.pk, before["status"]) for r, changes, before in self.updates if changes.get("status") == closed
+        ]
+        if signed:
+            problems_signed_off_by_import(
+                signed, actor=self.ctx.actor, import_run=self.ctx.run_id, command_line=self.ctx.command_line
+            )
+
+    def write_events(self, rows: list[tuple[int, str, str, str]], *, note: str) -> None:
+        # A change to 已销号 is recorded as the import's sign-off (write), not as a plain status change.
+        closing = ("status", Problem.Status.CLOSED)
+        super().write_events([r for r in rows if (r[1], r[3]) != closing], note=note)
 
     def update_values(self, changes: dict[str, Any]) -> dict[str, Any]:
         values = super().update_values(changes)

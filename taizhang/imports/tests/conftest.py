@@ -41,10 +41,20 @@ def make_workbook():
     return workbook
 
 
-def run(data: bytes, *, user: Any = None, dry_run: bool = False, file_name: str = "台账.xlsx"):
+def run(
+    data: bytes,
+    *,
+    user: Any = None,
+    dry_run: bool = False,
+    file_name: str = "台账.xlsx",
+    command_line: bool = True,
+):
+    """An import as `taizhang import [--user …]` runs it (the web's own rules: test_views, test_closed_problems)."""
     from taizhang.imports.services import import_workbook
 
-    return import_workbook(data=data, file_name=file_name, user=user, dry_run=dry_run)
+    return import_workbook(
+        data=data, file_name=file_name, user=user, dry_run=dry_run, command_line=command_line
+    )
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ class Command(BaseCommand):
         "导入台账工作簿（格式见 DESIGN.md“Import”和模板中的“填表说明”）。先读取并校验全部工作表，"
         "没有任何错误时才在一个事务中写入；有错误时什么也不写入，列出全部错误并以状态码 1 退出。"
         "--dry-run 只校验并列出将新增、更新的记录数。不指定 --user 时按全局管理权限导入。"
+        "状态为“已销号”的问题按纸质销号导入，记为本次导入（及 --user 所指用户）的销号。"
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             user=user,
             dry_run=options["dry_run"],
             on_progress=bar,
+            command_line=True,
         )
         bar.finish(failed=run.status == run.Status.FAILED)
         if run.status != run.Status.FAILED:
