@@ -7,11 +7,12 @@ PORT   ?= 8000
 
 .PHONY: run install test lint format bench bench-load assets system-deps migrations-check clean serve
 
-## make run: install everything, migrate, load the demo and serve on http://127.0.0.1:8000
+## make run: install everything, migrate, load the demo, then serve on http://127.0.0.1:8000 and run the
+## background worker (imports, big ledgers) beside the server; Ctrl-C stops both
 run: install
 	$(BIN)/taizhang migrate --noinput
 	$(BIN)/taizhang demo
-	$(BIN)/taizhang runserver $(HOST):$(PORT)
+	BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) sh scripts/run_dev.sh
 
 ## make test: install, add the Debian packages the tests need, lint, check migrations, run every test
 test: install system-deps

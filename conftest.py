@@ -62,6 +62,19 @@ def _stored_counts_agree(request: pytest.FixtureRequest) -> Any:
     assert not wrong, f"stored activity counts differ from the rows: {wrong}"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_job_store() -> Any:
+    """Background jobs' progress and cancel requests (core/jobs.py) are kept outside the database, by row id:
+    forget them after each test, whose rolled-back rows' ids the next test gets again."""
+    yield
+    from django.core.cache import caches
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    store = caches["jobs"]
+    if isinstance(store, FileBasedCache):  # this process's own folder; never FLUSHDB a shared Redis
+        store.clear()
+
+
 @pytest.fixture
 def world(db) -> World:  # noqa: ANN001
     from taizhang.study.defaults import ensure_default_activity_types
@@ -134,6 +147,18 @@ def assert_ladder(
 @pytest.fixture
 def ladder():
     return assert_ladder
+
+
+@pytest.fixture
+def prod_settings(settings):  # noqa: ANN001
+    """The request-facing settings of config.settings.prod (HTTPS behind a proxy, secure cookies, TOTP for
+    admin and leader, the middleware chain) for this test; make clients after asking for it, e.g. with
+    taizhang.core.tests.prod.sign_in or https_client."""
+    from taizhang.core.tests.prod import production_settings
+
+    for key, value in production_settings().items():
+        setattr(settings, key, value)
+    return settings
 
 
 # --- Browser tests (Playwright driving Debian's chromium) ---------------------------------------

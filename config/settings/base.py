@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import BASE_DIR, env_bool, env_int, env_list, env_str
 
@@ -33,6 +34,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "taizhang.core",
     "taizhang.org",
     "taizhang.accounts",
@@ -224,6 +227,9 @@ TAIZHANG_IMPORT_MAX_BYTES = env_int("TAIZHANG_IMPORT_MAX_MB", 30) * 1024 * 1024
 # most this many columns: the work of an import follows the real cells, and these bound it (issue 16 F5).
 TAIZHANG_IMPORT_MAX_ROWS = env_int("TAIZHANG_IMPORT_MAX_ROWS", 200_000)
 TAIZHANG_IMPORT_MAX_COLUMNS = env_int("TAIZHANG_IMPORT_MAX_COLUMNS", 100)
+# Blanks (X, ＿＿ …) one draft given to the filler (填写我的文稿) may have; a report has a few dozen. Each
+# blank is matched, stored and reviewed, so this bounds what one upload costs (issue 16 F6).
+TAIZHANG_FILL_MAX_BLANKS = env_int("TAIZHANG_FILL_MAX_BLANKS", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
@@ -272,9 +278,70 @@ TAIZHANG_YELLOW_DAYS = env_int("TAIZHANG_YELLOW_DAYS", 3)
 # ledger_export_*) instead of inside the request: a city's study ledger (100,000 rows) takes 10–20 s, longer
 # than a web worker should be held and than nginx waits.
 TAIZHANG_LEDGER_BACKGROUND_ROWS = env_int("TAIZHANG_LEDGER_BACKGROUND_ROWS", 20_000)
-# Background ledgers run in a thread of the web process once the request has committed; the test settings
-# turn this off so they run inline, inside the request.
-TAIZHANG_LEDGER_BACKGROUND = True
+
+# --- Background jobs (imports, big ledgers; core/jobs.py) ----------------------------------------------
+# Django's task framework (django-tasks). "database": tasks are rows in this database and `taizhang worker`
+# runs them (one machine, or several sharing the database); "rq": tasks go to Redis (TAIZHANG_REDIS_URL)
+# and `taizhang worker` runs RQ's worker, for several application machines; "immediate": a task runs inside
+# the request that asks for it (the tests; a trial without a worker).
+TAIZHANG_TASKS_BACKEND = env_str("TAIZHANG_TASKS_BACKEND", "database")
+TAIZHANG_REDIS_URL = env_str("TAIZHANG_REDIS_URL", "")
+# The queue our tasks go to and `taizhang worker` takes them from (a separate name keeps two installations
+# sharing one Redis, or one database server, apart).
+TAIZHANG_TASKS_QUEUE = env_str("TAIZHANG_TASKS_QUEUE", "taizhang")
+# A job is tried at most this many times: a worker killed in the middle of one (a restart, the OOM killer)
+# gets it run again once; killed again, it is marked failed with its partial files removed.
+TAIZHANG_JOB_ATTEMPTS = env_int("TAIZHANG_JOB_ATTEMPTS", 2)
+# A running job that has not reported for this long is taken as lost (its machine died). A worker on the
+# same machine that is gone is noticed at once, whatever this says.
+TAIZHANG_JOB_STALE_SECONDS = env_int("TAIZHANG_JOB_STALE_SECONDS", 600)
+# Longest run of one job under RQ before RQ stops it (a city's study ledger takes about 10 s, a 100,000-row
+# import a few seconds; this only catches a job that hangs).
+TAIZHANG_JOB_TIMEOUT_SECONDS = env_int("TAIZHANG_JOB_TIMEOUT_SECONDS", 3600)
+# Live progress, heartbeat and cancel requests of running jobs are written outside the database: while an
+# import holds SQLite's single write lock nobody else may write to it. Redis when there is one (several
+# machines), else files under TAIZHANG_JOBS_DIR on this machine.
+TAIZHANG_JOBS_DIR = env_str("TAIZHANG_JOBS_DIR", str(VAR_DIR / "jobs"))
+
+
+def tasks_settings(backend: str, queue: str) -> dict:
+    """TASKS for the chosen backend (test.py builds its own the same way)."""
+    paths = {
+        "database": "django_tasks_db.DatabaseBackend",
+        "rq": "django_tasks_rq.RQBackend",
+        "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        "dummy": "django_tasks.backends.dummy.DummyBackend",
+    }
+    if backend not in paths:
+        raise ImproperlyConfigured(
+            f"TAIZHANG_TASKS_BACKEND must be one of {', '.join(paths)}, not {backend!r}"
+        )
+    return {"default": {"BACKEND": paths[backend], "QUEUES": [queue]}}
+
+
+TASKS = tasks_settings(TAIZHANG_TASKS_BACKEND, TAIZHANG_TASKS_QUEUE)
+if TAIZHANG_TASKS_BACKEND == "rq":
+    if not TAIZHANG_REDIS_URL:
+        raise ImproperlyConfigured("TAIZHANG_TASKS_BACKEND=rq needs TAIZHANG_REDIS_URL (redis://host:6379/0)")
+    INSTALLED_APPS.append("django_rq")
+_RQ_QUEUE = {
+    "URL": TAIZHANG_REDIS_URL or "redis://127.0.0.1:6379/0",
+    "DEFAULT_TIMEOUT": TAIZHANG_JOB_TIMEOUT_SECONDS,
+}
+# django-rq looks results up through its "default" connection, whatever the queue: the same Redis.
+RQ_QUEUES = {TAIZHANG_TASKS_QUEUE: _RQ_QUEUE, "default": _RQ_QUEUE}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "jobs": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": TAIZHANG_REDIS_URL}
+        if TAIZHANG_REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": TAIZHANG_JOBS_DIR,
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    ),
+}
 
 # django-bootstrap5 renders forms only; its CDN tags are never used (assets come from static/vendor).
 BOOTSTRAP5 = {

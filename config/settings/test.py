@@ -22,9 +22,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
-# Background ledgers run inline in the request that asks for them (no thread outliving the test); the tests
-# of the thread itself turn it back on.
-TAIZHANG_LEDGER_BACKGROUND = False
+# Background jobs run inside the request that enqueues them (django-tasks' immediate backend), so a test sees
+# the finished import or ledger; the worker tests (core/tests/test_worker.py) run the database and RQ backends
+# with a real `taizhang worker` process.
+TAIZHANG_TASKS_BACKEND = "immediate"
+TASKS = tasks_settings(TAIZHANG_TASKS_BACKEND, TAIZHANG_TASKS_QUEUE)  # noqa: F405
+# Job progress and cancel requests: this test process's own folder (xdist workers never share one).
+CACHES = {  # noqa: F405
+    **CACHES,  # noqa: F405
+    "jobs": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": tempfile.mkdtemp(prefix="taizhang-test-jobs-"),
+    },
+}
 TAIZHANG_FIELD_KEY = os.environ.get("TAIZHANG_FIELD_KEY", "test-field-key-0123456789")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls in browser tests are safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

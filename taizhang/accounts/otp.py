@@ -16,6 +16,7 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from taizhang.accounts.access import require_manages
 from taizhang.core.audit import audit
 
 BACKUP_CODES = 10
@@ -55,14 +56,17 @@ def confirm(*, device: TOTPDevice, token: str) -> list[str] | None:
     return codes
 
 
-@transaction.atomic
 def reset(*, user: Any, actor: Any) -> int:
-    """An administrator removes a lost authenticator after checking the person's identity (ASVS 6.4.4)."""
-    removed = (
-        TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
-    )
+    """An administrator removes a lost authenticator after checking the person's identity (ASVS 6.4.4);
+    only on an account he manages (issue 16 F1)."""
     from taizhang.accounts.services import sessions_end
 
-    sessions_end(user=user)
-    audit("otp", obj=user, user=actor, detail={"step": "reset"})
+    require_manages(actor, user)
+    with transaction.atomic():
+        removed = (
+            TOTPDevice.objects.filter(user=user).delete()[0]
+            + StaticDevice.objects.filter(user=user).delete()[0]
+        )
+        sessions_end(user=user)
+        audit("otp", obj=user, user=actor, detail={"step": "reset"})
     return removed

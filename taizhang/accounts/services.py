@@ -11,10 +11,15 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from taizhang.accounts.access import require_manages
 from taizhang.accounts.models import RoleAssignment, User
-from taizhang.core.access import forget_scope
+from taizhang.core.access import Cap, forget_scope, require
 from taizhang.core.audit import audit
 from taizhang.org.models import Member, Organization
+
+# Every action on an account checks first, outside the change's own transaction, that the actor manages it
+# (accounts.selectors.managed_users; issue 16 F1), so a refusal's audit row is kept. actor=None is the
+# command line.
 
 USERNAME_TAKEN = "用户名“{username}”已被使用"
 MEMBER_HAS_ACCOUNT = "党员“{name}”已有登录账号"
@@ -36,7 +41,6 @@ def initial_password() -> str:
             return candidate
 
 
-@transaction.atomic
 def account_create(
     *,
     username: str,
@@ -47,7 +51,29 @@ def account_create(
     actor: Any = None,
 ) -> tuple[User, str]:
     """Create a login; returns (user, the password to hand over). A generated password must be changed
-    at first login (ASVS 6.4.1)."""
+    at first login (ASVS 6.4.1). An administrator opens accounts for members of his own subtree only."""
+    if actor is not None:
+        require(actor, Cap.MANAGE, member.org if member is not None else None)
+    with transaction.atomic():
+        return _account_create(
+            username=username,
+            member=member,
+            full_name=full_name,
+            password=password,
+            must_change=must_change,
+            actor=actor,
+        )
+
+
+def _account_create(
+    *,
+    username: str,
+    member: Member | None,
+    full_name: str,
+    password: str | None,
+    must_change: bool,
+    actor: Any,
+) -> tuple[User, str]:
     username = username.strip()
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": USERNAME_TAKEN.format(username=username)})
@@ -63,33 +89,39 @@ def account_create(
     return user, raw
 
 
-@transaction.atomic
 def password_reset(*, user: User, actor: Any = None) -> str:
-    raw = initial_password()
-    user.set_password(raw)
-    user.must_change_password = True
-    user.save(update_fields=["password", "password_changed_at", "must_change_password"])
-    sessions_end(user=user)
-    audit("password", obj=user, user=actor, detail={"reset_by_admin": True})
+    require_manages(actor, user)
+    with transaction.atomic():
+        raw = initial_password()
+        user.set_password(raw)
+        user.must_change_password = True
+        user.save(update_fields=["password", "password_changed_at", "must_change_password"])
+        sessions_end(user=user)
+        audit("password", obj=user, user=actor, detail={"reset_by_admin": True})
     return raw
 
 
-@transaction.atomic
 def role_grant(*, user: User, org: Organization, role: str, actor: Any = None) -> RoleAssignment:
-    if RoleAssignment.objects.filter(user=user, org=org, role=role).exists():
-        raise ValidationError(ROLE_EXISTS.format(org=org.name, role=RoleAssignment.Role(role).label))
-    assignment = RoleAssignment.objects.create(user=user, org=org, role=role, granted_by=actor)
-    forget_scope(user)
-    audit("role", obj=user, user=actor, detail={"grant": role, "org": org.code})
+    """Only on an account the actor manages and on a unit he manages: the account stays his to manage."""
+    require_manages(actor, user)
+    if actor is not None:
+        require(actor, Cap.MANAGE, org)
+    with transaction.atomic():
+        if RoleAssignment.objects.filter(user=user, org=org, role=role).exists():
+            raise ValidationError(ROLE_EXISTS.format(org=org.name, role=RoleAssignment.Role(role).label))
+        assignment = RoleAssignment.objects.create(user=user, org=org, role=role, granted_by=actor)
+        forget_scope(user)
+        audit("role", obj=user, user=actor, detail={"grant": role, "org": org.code})
     return assignment
 
 
-@transaction.atomic
 def role_revoke(*, assignment: RoleAssignment, actor: Any = None) -> None:
-    user, role, org = assignment.user, assignment.role, assignment.org
-    assignment.delete()
-    forget_scope(user)
-    audit("role", obj=user, user=actor, detail={"revoke": role, "org": org.code})
+    require_manages(actor, assignment.user)
+    with transaction.atomic():
+        user, role, org = assignment.user, assignment.role, assignment.org
+        assignment.delete()
+        forget_scope(user)
+        audit("role", obj=user, user=actor, detail={"revoke": role, "org": org.code})
 
 
 def sessions_end(*, user: User) -> int:
@@ -103,11 +135,17 @@ def sessions_end(*, user: User) -> int:
     return ended
 
 
-@transaction.atomic
+SELF_DEACTIVATE = "不能停用自己的账号"
+
+
 def user_set_active(*, user: User, active: bool, actor: Any = None) -> User:
-    user.is_active = active
-    user.save(update_fields=["is_active"])
-    if not active:
-        sessions_end(user=user)
-    audit("update", obj=user, user=actor, detail={"is_active": active})
+    require_manages(actor, user)
+    if not active and actor is not None and actor.pk == user.pk:
+        raise ValidationError(SELF_DEACTIVATE)
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        if not active:
+            sessions_end(user=user)
+        audit("update", obj=user, user=actor, detail={"is_active": active})
     return user

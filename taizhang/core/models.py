@@ -29,6 +29,25 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
+class BackgroundJob(models.Model):
+    """What a row run by a background task (an ImportRun, a LedgerExport) carries for core/jobs.py: which
+    enqueued attempt may run it, which process runs it, how many attempts there were. The row itself keeps
+    what the user sees (its status and outcome); these fields let a lost job be found and run again."""
+
+    # The attempt allowed to run the row: each enqueue draws a new one, and only the task carrying it can
+    # claim the row or record its outcome, so a task that was given up on can never write.
+    job_token = models.CharField(max_length=32, blank=True, editable=False)
+    # The task framework's id of that attempt (to ask the backend whether it is still queued).
+    task_id = models.CharField(max_length=64, blank=True, editable=False)
+    # "host:pid" of the process running it; empty while queued.
+    worker = models.CharField(max_length=128, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 class Event(models.Model):
     """One state change or progress note of a record (动态): who, when, from → to, note.
 

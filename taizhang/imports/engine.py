@@ -26,7 +26,9 @@ CHECK_SHARE = 0.5  # of the progress bar: reading and checking; the rest is writ
 
 
 class Progress:
-    """Counts work done and reports it, at most every `interval` seconds, to `callback(percent, label)`."""
+    """Counts work done and reports it, at most every `interval` seconds and at every sheet, to
+    `callback(percent, label)`. The callback of a background job may raise (core.jobs.JobCancelled) to stop
+    the import there: between rows, or between sheets."""
 
     def __init__(self, callback: Callable[[int, str], None] | None = None, interval: float = 0.3) -> None:
         self.callback = callback
@@ -101,6 +103,7 @@ def check_workbook(
     try:
         for sheet in book.sheets:
             progress.label = f"读取和校验：{sheet.spec.name}"
+            progress.report(force=True)  # at every sheet: the label changes, and a cancel request is seen
             handler = HANDLER_BY_KEY[sheet.spec.key](ctx)
             handler.check(sheet, progress.advance)
             checked.handlers.append(handler)
@@ -119,4 +122,5 @@ def write_checked(checked: Checked, *, progress: Progress | None = None) -> None
     progress.stage("写入", base=CHECK_SHARE, share=1 - CHECK_SHARE, total=total)
     for handler in checked.handlers:
         progress.label = f"写入：{handler.spec.name}"
+        progress.report(force=True)
         handler.write(progress.advance)

@@ -7,14 +7,19 @@ from django.db import models
 from django.utils import timezone
 
 from taizhang.core.access import Cap, ScopedQuerySet
+from taizhang.core.models import BackgroundJob
 
 
-class ImportRun(models.Model):
+class ImportRun(BackgroundJob):
+    """One attempt; from the web a background job (core/jobs.py): RUNNING while queued (no worker yet) and
+    while a worker checks or writes it, then PREVIEW, DONE, FAILED or CANCELLED."""
+
     class Status(models.TextChoices):
         RUNNING = "running", "处理中"
         PREVIEW = "preview", "预览"
         FAILED = "failed", "有错误，未写入"
         DONE = "done", "已导入"
+        CANCELLED = "cancelled", "已取消"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     # The unit whose subtree the importing administrator manages: who else may see this run
@@ -41,6 +46,14 @@ class ImportRun(models.Model):
     failed_name = models.CharField(max_length=255, blank=True)
     preview_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="imports", verbose_name="预览"
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="取消人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     objects = ScopedQuerySet.as_manager()

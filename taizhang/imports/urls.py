@@ -13,6 +13,7 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/progress/", views.run_progress, name="progress"),
     path("runs/<int:pk>/confirm/", views.run_confirm, name="confirm"),
+    path("runs/<int:pk>/cancel/", views.run_cancel, name="cancel"),
     path("runs/<int:pk>/failed.xlsx", views.failed_download, name="failed"),
     path("export/", views.export, name="export"),
 ]

@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from taizhang.campaigns.models import Campaign
 from taizhang.campaigns.selectors import campaign_for_request, campaigns_visible_to
+from taizhang.core import jobs
 from taizhang.core.access import Cap, get_object_in_scope, require_any
 from taizhang.imports import exporters, services
-from taizhang.imports import progress as progress_store
 from taizhang.imports.access import get_run_for_user
 from taizhang.imports.errors import ErrorItem
 from taizhang.imports.forms import ExportForm, UploadForm
@@ -28,6 +28,8 @@ from taizhang.org.models import Organization
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ERRORS_SHOWN = 500
 CONFIRM_GONE = "该预览已确认导入过，或上传的文件已过期，请重新上传"
+# A confirmed import that ended like this wrote nothing: its preview may be confirmed again.
+IMPORT_NOT_TAKEN = (ImportRun.Status.FAILED, ImportRun.Status.CANCELLED)
 
 
 def _xlsx(data: bytes, file_name: str) -> HttpResponse:
@@ -63,10 +65,22 @@ def upload(request: HttpRequest) -> HttpResponse:
     return redirect("imports:run", pk=run.pk)
 
 
+QUEUED = {"percent": 0, "label": "排队中"}
+CANCEL_DONE = "已取消导入，没有写入任何数据"
+CANCEL_ASKED = "正在取消导入……"
+CANCEL_TOO_LATE = "该导入已经结束，无法取消"
+
+
+def _progress(run: ImportRun) -> dict:
+    if jobs.cancel_requested(run) is not None:
+        return {**(jobs.progress(run) or QUEUED), "label": CANCEL_ASKED}
+    return jobs.progress(run) or QUEUED
+
+
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    run = services.run_refresh_stale(get_run_for_user(request.user, pk))
+    run = jobs.recover(get_run_for_user(request.user, pk))
     errors = [ErrorItem.from_dict(e) for e in run.errors[:ERRORS_SHOWN]]
-    confirmed = run.imports.exclude(status=ImportRun.Status.FAILED).order_by("-id").first()
+    confirmed = run.imports.exclude(status__in=IMPORT_NOT_TAKEN).order_by("-id").first()
     return render(
         request,
         "imports/run.html",
@@ -76,7 +90,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ignored": run.counts.get("_ignored", []),
             "errors": errors,
             "more_errors": max(len(run.errors) - ERRORS_SHOWN, 0),
-            "progress": progress_store.read(run.pk) or {"percent": 0, "label": "排队中"},
+            "progress": _progress(run) if not run.is_finished else None,
             "confirmed": confirmed,
             "can_confirm": run.status == ImportRun.Status.PREVIEW
             and bool(run.stored_name)
@@ -87,19 +101,31 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """Polled by htmx while the run works; once it is finished the page reloads to show the outcome."""
-    run = services.run_refresh_stale(get_run_for_user(request.user, pk))
+    run = jobs.recover(get_run_for_user(request.user, pk))
     if run.is_finished:
         response = HttpResponse("")
         response["HX-Refresh"] = "true"
         return response
-    progress = progress_store.read(run.pk) or {"percent": 0, "label": "排队中"}
-    return render(request, "imports/run_progress.html", {"run": run, "progress": progress})
+    return render(request, "imports/run_progress.html", {"run": run, "progress": _progress(run)})
+
+
+@require_POST
+def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """取消导入: the run's user or an administrator over it (whoever may see the run) stops it; nothing is
+    written. A run no worker has started yet is cancelled at once, a running one at its next row."""
+    run = get_run_for_user(request.user, pk)
+    if not services.run_cancel(run=run, user=request.user):
+        messages.info(request, CANCEL_TOO_LATE)
+    else:
+        run.refresh_from_db()
+        messages.success(request, CANCEL_DONE if run.status == ImportRun.Status.CANCELLED else CANCEL_ASKED)
+    return redirect("imports:run", pk=run.pk)
 
 
 @require_POST
 def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     preview = get_run_for_user(request.user, pk)
-    already = preview.imports.exclude(status=ImportRun.Status.FAILED).exists()
+    already = preview.imports.exclude(status__in=IMPORT_NOT_TAKEN).exists()
     if preview.status != ImportRun.Status.PREVIEW or not preview.stored_name or already:
         messages.error(request, CONFIRM_GONE)
         return redirect("imports:run", pk=preview.pk)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from taizhang.core.access import Cap
 from taizhang.core.crypto import digest
 from taizhang.core.forms import FastSelect, StyledFormMixin
 from taizhang.core.widgets import OrgSelectOrPicker
 from taizhang.lib import idcard, phone
+from taizhang.org.access import placement_errors
 from taizhang.org.models import Member, Organization
 from taizhang.org.selectors import indent_label, org_choices_for_user, tree_sorted
 
@@ -57,13 +59,29 @@ class OrganizationForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         qs = org_choices_for_user(user=user, cap=Cap.MANAGE).exclude(kind=Organization.Kind.GROUP)
         if self.instance.pk:
             qs = qs.exclude(path__startswith=self.instance.path)
+            if self.instance.parent_id:
+                # Keeping the parent it has is always a valid answer, even when the parent is above the
+                # user (a branch administrator editing his own branch); leaving it empty is not (F2).
+                qs = Organization.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=self.instance.parent_id))
+                qs = qs.order_by("depth", "sort_order", "id")
         self.fields["parent"].queryset = qs
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "parent" in data and data.get("kind"):
+            # The same rule as the service (issue 16 F2), here so the message sits on its field.
+            for field, message in placement_errors(
+                self.user, self.instance, parent=data["parent"], kind=data["kind"]
+            ).items():
+                self.add_error(field, message)
+        return data
 
 
 class MemberForm(StyledFormMixin, forms.ModelForm):

@@ -9,8 +9,11 @@ from django.db import transaction
 from django.db.models import F, ProtectedError, Value
 from django.db.models.functions import Concat, Substr
 
+from taizhang.accounts.access import require_manages
+from taizhang.accounts.services import user_set_active
 from taizhang.core.audit import audit
 from taizhang.lib import idcard
+from taizhang.org.access import placement_errors
 from taizhang.org.models import Member, Organization
 
 ORG_MOVE_INTO_OWN_SUBTREE = "不能把组织移到它自己或它的下级组织之下"
@@ -24,7 +27,6 @@ def _path_for(org: Organization) -> tuple[str, int]:
     return f"{parent.path}{org.pk}/", parent.depth + 1
 
 
-@transaction.atomic
 def org_create(
     *,
     code: str,
@@ -34,6 +36,32 @@ def org_create(
     short_name: str = "",
     sort_order: int = 0,
     actor: Any = None,
+) -> Organization:
+    # Checked (and a refusal audited) before the transaction, so the audit row stays.
+    errors = placement_errors(actor, Organization(), parent=parent, kind=kind)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        return _org_create(
+            code=code,
+            name=name,
+            kind=kind,
+            parent=parent,
+            short_name=short_name,
+            sort_order=sort_order,
+            actor=actor,
+        )
+
+
+def _org_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Organization | None,
+    short_name: str,
+    sort_order: int,
+    actor: Any,
 ) -> Organization:
     org = Organization(
         code=code.strip(),
@@ -51,11 +79,22 @@ def org_create(
     return org
 
 
-@transaction.atomic
 def org_update(*, org: Organization, data: dict[str, Any], actor: Any = None) -> Organization:
-    """Update fields; a new parent moves the whole subtree with one UPDATE statement."""
+    """Update fields; a new parent moves the whole subtree with one UPDATE statement. Only within the
+    actor's own subtree, never to the top, the kind only from above (org.access.placement_errors)."""
     # The stored row, not `org`: a ModelForm may already have copied the new parent onto it.
-    old_parent_id = Organization.objects.values_list("parent_id", flat=True).get(pk=org.pk)
+    old_parent_id, old_kind = Organization.objects.values_list("parent_id", "kind").get(pk=org.pk)
+    parent = data["parent"] if "parent" in data else Organization.objects.filter(pk=old_parent_id).first()
+    errors = placement_errors(actor, org, parent=parent, kind=data.get("kind", old_kind))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        return _org_update(org=org, data=data, old_parent_id=old_parent_id, actor=actor)
+
+
+def _org_update(
+    *, org: Organization, data: dict[str, Any], old_parent_id: int | None, actor: Any
+) -> Organization:
     for field, value in data.items():
         setattr(org, field, value)
     if org.parent_id != old_parent_id and org.parent is not None and org.parent.path.startswith(org.path):
@@ -133,16 +172,17 @@ def member_update(*, member: Member, data: dict[str, Any], actor: Any = None) ->
     return member
 
 
-@transaction.atomic
 def member_set_active(*, member: Member, active: bool, actor: Any = None) -> Member:
     """转出 / 恢复: an inactive member keeps their history but drops out of new attendance lists;
-    their login (if any) is disabled and their sessions end."""
-    member.is_active = active
-    member.save(update_fields=["is_active", "updated_at"])
+    their login (if any) is disabled and their sessions end. A login the actor does not manage (its holder
+    also has a role above or beside him, issue 16 F1) is refused before anything changes."""
     user = getattr(member, "user", None) if hasattr(member, "user") else None
     if user is not None and not active:
-        from taizhang.accounts.services import user_set_active
-
-        user_set_active(user=user, active=False, actor=actor)
-    audit("update", obj=member, user=actor, detail={"is_active": active})
+        require_manages(actor, user)
+    with transaction.atomic():
+        member.is_active = active
+        member.save(update_fields=["is_active", "updated_at"])
+        if user is not None and not active:
+            user_set_active(user=user, active=False, actor=actor)
+        audit("update", obj=member, user=actor, detail={"is_active": active})
     return member

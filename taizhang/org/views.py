@@ -203,6 +203,11 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def member_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_rw_member_for_user(request.user, pk)
     active = request.POST.get("active") == "1"
-    services.member_set_active(member=member, active=active, actor=request.user)
+    # A login above the user (issue 16 F1) raises PermissionDenied: a 403 page that says why.
+    try:
+        services.member_set_active(member=member, active=active, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("org:member_detail", pk=member.pk)
     messages.success(request, f"已将“{member.name}”{'恢复在册' if active else '标记为转出'}")
     return redirect("org:member_detail", pk=member.pk)

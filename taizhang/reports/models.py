@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from taizhang.core.access import Cap, ScopedQuerySet
-from taizhang.core.models import TimeStampedModel
+from taizhang.core.models import BackgroundJob, TimeStampedModel
 
 
 class Report(TimeStampedModel):
@@ -129,9 +129,9 @@ def ledger_kind_choices() -> list[tuple[str, str]]:
     return [(kind.code, kind.title) for kind in KINDS.values()]
 
 
-class LedgerExport(models.Model):
-    """A ledger generated outside the request (reports.services.ledger_export_*), for ledgers too large to
-    build while a web worker and nginx wait. One row per request; every state change is written to it as
+class LedgerExport(BackgroundJob):
+    """A ledger generated outside the request (reports.services.ledger_export_*, a background job run by
+    `taizhang worker`: core/jobs.py), for ledgers too large to build while a web worker and nginx wait. One row per request; every state change is written to it as
     it happens (排队中 → 生成中 → 已完成 or 失败, with the time of each step), and the file stays in the
     default storage under exports/ until `taizhang exports_purge` removes the row and the file together."""
 

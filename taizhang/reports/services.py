@@ -2,13 +2,13 @@
 
 Ledgers in the background (LedgerExport): the ledger page's "后台生成" button calls ledger_export_request,
 which records a QUEUED export (or hands back the one of the same ledger already queued or running), and
-ledger_export_start, which runs ledger_export_run in a thread of the web process once the request has
-committed — the way imports run (imports.services.import_start); TAIZHANG_LEDGER_BACKGROUND = False runs it
-inline (the tests). The run writes the workbook to a temporary file, copies it into the default storage
-under a random name and records rows, size and SHA-256 with the audit row in one transaction: an export is
-DONE with its file, or FAILED with a message and no file. A process that dies mid-run leaves a pending
-row; after EXPORT_STALE_AFTER it is marked failed (ledger_exports_expire_stale) so the same ledger can be
-asked for again. Several application machines: swap the thread for a task queue (docs/performance.md).
+ledger_export_start, which enqueues it as a background job (core/jobs.py; reports.tasks.ledger_export) once
+the request has committed; `taizhang worker` runs it (ledger_export_job → ledger_export_run). The run writes
+the workbook to a temporary file, copies it into the default storage and records rows, size and SHA-256 with
+the audit row in one transaction: an export is DONE with its file, or FAILED with a message and no file.
+Both files are named after the attempt's job token, so when a worker dies mid-run the stale-job rule
+(core/jobs.py) removes what it left (ledger_export_cleanup) and runs the export again, or marks it failed
+(ledger_export_give_up) once attempts are used up.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-import threading
 import uuid
 from datetime import date, timedelta
 from typing import Any
@@ -26,9 +25,10 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from taizhang.core import jobs
 from taizhang.core.access import Cap, require
 from taizhang.core.audit import RequestInfo, audit, current_request
 from taizhang.core.filetx import errno_name
@@ -48,10 +48,7 @@ EXPORT_KIND_UNKNOWN = "台账种类“{kind}”不存在"
 EXPORT_ORG_OUTSIDE = "组织“{org}”不在学习教育活动“{campaign}”的范围内"
 EXPORT_FAILED = "生成台账时出错，没有生成文件；请稍后重新生成，仍然失败请联系系统管理员"
 EXPORT_STORAGE_FAILED = "保存台账文件失败（{error}），没有生成文件；请联系系统管理员检查存储空间后重新生成"
-EXPORT_INTERRUPTED = "生成中断（服务重启或超时），没有生成文件；请重新生成"
-# A city's study ledger takes well under a minute; a pending export this old has lost its thread (a restarted
-# worker) and would otherwise block the same ledger and keep the page polling for good.
-EXPORT_STALE_AFTER = timedelta(minutes=30)
+EXPORT_INTERRUPTED = "生成中断（后台任务进程重启或停止响应，重试后仍未完成），没有生成文件；请重新生成"
 
 
 def snapshot_figures(built: BuiltReport) -> dict:
@@ -165,7 +162,8 @@ def ledger_export_request(
     if not scope.is_under(campaign.org):
         raise ValidationError({"org": EXPORT_ORG_OUTSIDE.format(org=scope.name, campaign=campaign.name)})
     require(user, Cap.VIEW_INTERNAL, scope)
-    ledger_exports_expire_stale(campaign=campaign)
+    same = LedgerExport.objects.filter(kind=kind, campaign=campaign, org=scope)
+    jobs.recover_pending(same)  # one whose worker died is run again or failed, not waited for
     same = LedgerExport.objects.filter(
         kind=kind, campaign=campaign, org=scope, status__in=LedgerExport.PENDING
     )
@@ -187,46 +185,37 @@ def ledger_export_request(
 
 
 def ledger_export_start(export: LedgerExport) -> None:
-    """Run the export once the current transaction commits: in a thread (web) or inline (tests)."""
-    if not getattr(settings, "TAIZHANG_LEDGER_BACKGROUND", True):
-        ledger_export_run(export.pk)
-        return
-    # The thread writes the audit row: give it the request's address and id, as the direct download has.
+    """Run the export as a background job once the current transaction commits."""
+    # The job writes the audit row: give it the request's address and id, as the direct download has.
     info = current_request.get()
-    transaction.on_commit(
-        lambda: threading.Thread(
-            target=_thread_main, args=(export.pk, info), name=f"taizhang-ledger-{export.pk}", daemon=True
-        ).start()
-    )
+    request = {"ip": info.ip, "request_id": info.request_id, "path": info.path} if info else None
+    jobs.enqueue(export, request=request)
 
 
-def _thread_main(export_pk: int, info: RequestInfo | None) -> None:
-    close_old_connections()
-    token = current_request.set(info)
+def ledger_export_job(export_pk: int, token: str, request: dict | None = None) -> str:
+    """The background task's work (reports.tasks.ledger_export)."""
+    token_info = current_request.set(RequestInfo(**request) if request else None)
     try:
-        ledger_export_run(export_pk)
-    except Exception:  # recorded on the row when it could be; never let a thread die noisily
-        logger.exception("ledger export %s: thread failed", export_pk)
+        return ledger_export_run(export_pk, token=token).status
     finally:
-        current_request.reset(token)
-        connection.close()
+        current_request.reset(token_info)
 
 
-def ledger_export_run(export_pk: int) -> LedgerExport:
-    """Generate a QUEUED export. Leaves it DONE (file, rows, size, SHA-256, audited as an export) or FAILED
-    (a message for the user, no file); an export not QUEUED any more (taken by another worker, expired) is
-    left as it is."""
-    claimed = LedgerExport.objects.filter(pk=export_pk, status=LedgerExport.Status.QUEUED).update(
-        status=LedgerExport.Status.RUNNING, started_at=timezone.now()
-    )
+def ledger_export_run(export_pk: int, *, token: str = "") -> LedgerExport:
+    """Generate a QUEUED export for the attempt holding `token` (the empty token: an export never enqueued,
+    run in the foreground). Leaves it DONE (file, rows, size, SHA-256, audited as an export) or FAILED (a
+    message for the user, no file); an export this attempt may not run (taken by another, given up) is left
+    as it is."""
+    claimed = jobs.claim("ledger", export_pk, token)
     export = LedgerExport.objects.select_related("campaign__org", "org", "requested_by").get(pk=export_pk)
-    if not claimed:
+    if claimed is None:
         return export
+    mine = LedgerExport.objects.filter(pk=export.pk, job_token=token)
     stored = ""
     try:
         rows, stored, size, digest = _export_write(export)
         with transaction.atomic():
-            done = LedgerExport.objects.filter(pk=export.pk, status=LedgerExport.Status.RUNNING).update(
+            done = mine.filter(status=LedgerExport.Status.RUNNING).update(
                 status=LedgerExport.Status.DONE,
                 rows=rows,
                 file=stored,
@@ -243,7 +232,7 @@ def ledger_export_run(export_pk: int) -> LedgerExport:
                     actor=export.requested_by,
                     rows=rows,
                 )
-        if not done:  # expired as interrupted meanwhile: its row says failed, so no file may stay
+        if not done:  # given up or run again meanwhile: this attempt's file may not stay
             _storage_delete(stored)
     except Exception as exc:
         logger.exception("ledger export %s failed", export.pk)
@@ -252,11 +241,41 @@ def ledger_export_run(export_pk: int) -> LedgerExport:
         message = (
             EXPORT_STORAGE_FAILED.format(error=errno_name(exc)) if isinstance(exc, OSError) else EXPORT_FAILED
         )
-        LedgerExport.objects.filter(pk=export.pk, status__in=LedgerExport.PENDING).update(
+        mine.filter(status__in=LedgerExport.PENDING).update(
             status=LedgerExport.Status.FAILED, error=message, finished_at=timezone.now()
         )
+    finally:
+        jobs.finished(export)
     export.refresh_from_db()
     return export
+
+
+def _attempt_files(export: LedgerExport) -> tuple[str, str]:
+    """(temporary path, storage name) of the export's current attempt: named after its job token, so the
+    stale-job rule can find what a killed worker left; a foreground run (no token) gets a random name."""
+    key = export.job_token or uuid.uuid4().hex
+    temp_dir = settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir()
+    return os.path.join(temp_dir, f"taizhang-ledger-{export.pk}-{key}.xlsx"), f"{EXPORT_DIR}/{key}.xlsx"
+
+
+def ledger_export_cleanup(export: LedgerExport) -> None:
+    """Remove what a killed attempt left: its temporary workbook (on this machine) and a storage copy it was
+    writing (unless the row names it as its finished file)."""
+    if not export.job_token:
+        return
+    path, name = _attempt_files(export)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    if name != export.file.name and default_storage.exists(name):
+        _storage_delete(name)
+
+
+def ledger_export_give_up(export: LedgerExport) -> None:
+    LedgerExport.objects.filter(pk=export.pk, status__in=LedgerExport.PENDING).update(
+        status=LedgerExport.Status.FAILED, error=EXPORT_INTERRUPTED, finished_at=timezone.now()
+    )
 
 
 def _export_write(export: LedgerExport) -> tuple[int, str, int, str]:
@@ -267,16 +286,12 @@ def _export_write(export: LedgerExport) -> tuple[int, str, int, str]:
     # The campaign's own unit is written as org=None, exactly as the direct download does (its queries
     # differ: the campaign filter alone scopes them).
     org = None if export.org_id == export.campaign.org_id else export.org
-    handle, path = tempfile.mkstemp(
-        prefix="taizhang-ledger-", suffix=".xlsx", dir=settings.FILE_UPLOAD_TEMP_DIR
-    )
-    os.close(handle)
+    path, name = _attempt_files(export)
     try:
         rows = ledger_write(export.kind, campaign=export.campaign, org=org, out=path)
         with open(path, "rb") as stream:
             digest = stream_sha256(stream)
         size = os.path.getsize(path)
-        name = f"{EXPORT_DIR}/{uuid.uuid4().hex}.xlsx"
         try:
             with open(path, "rb") as stream:
                 stored = default_storage.save(name, File(stream, name=name))
@@ -298,23 +313,12 @@ def _storage_delete(name: str) -> None:
         logger.warning("could not delete the export file %s", name)
 
 
-def ledger_exports_expire_stale(*, campaign: Any = None) -> int:
-    """Mark exports pending for longer than EXPORT_STALE_AFTER as failed (their thread is gone)."""
-    now = timezone.now()
-    stale = LedgerExport.objects.filter(
-        status__in=LedgerExport.PENDING, requested_at__lt=now - EXPORT_STALE_AFTER
-    )
-    if campaign is not None:
-        stale = stale.filter(campaign=campaign)
-    return stale.update(status=LedgerExport.Status.FAILED, error=EXPORT_INTERRUPTED, finished_at=now)
-
-
 def ledger_exports_purge(*, days: int) -> tuple[int, int]:
     """Delete exports finished (done or failed) more than `days` days ago, with their files, and files under
     exports/ that no row names and that are as old (left by a process that died between writing a file and
     recording it). Returns (rows deleted, files deleted)."""
     cutoff = timezone.now() - timedelta(days=days)
-    ledger_exports_expire_stale()
+    jobs.recover_pending(LedgerExport.objects.all())
     old = LedgerExport.objects.exclude(status__in=LedgerExport.PENDING).filter(finished_at__lt=cutoff)
     files = 0
     for name in old.exclude(file="").values_list("file", flat=True):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from taizhang.campaigns.access import get_campaign_for_user
 from taizhang.campaigns.selectors import campaign_for_request
+from taizhang.core import jobs
 from taizhang.core.access import Cap, get_object_in_scope, require, require_any, scope_for
 from taizhang.core.audit import audit
 from taizhang.core.integrity import file_intact, integrity_refused
@@ -402,7 +403,8 @@ def _ledger_list_url(campaign: Any, org: Any) -> str:
 
 def _exports_context(request: HttpRequest, campaign: Any, org: Any) -> dict:
     """The ledger page's list of background exports; it polls itself while any is queued or running."""
-    services.ledger_exports_expire_stale(campaign=campaign)
+    # An export whose worker died is run again or failed, not waited for (core/jobs.py).
+    jobs.recover_pending(LedgerExport.objects.filter(campaign=campaign))
     exports = selectors.ledger_exports_for_page(
         user=request.user, campaign=campaign, scope_org=org or campaign.org
     )

@@ -231,8 +231,7 @@ def test_DJB_AUD_01_permission_denials_are_logged_403_and_404(world):
     assert AuditLog.objects.filter(action="denied", user=world.member_a, detail__status=403).exists()
 
 
-def test_DJB_AUD_01_exports_and_imports_are_logged(world, settings):
-    settings.TAIZHANG_IMPORT_BACKGROUND = False
+def test_DJB_AUD_01_exports_and_imports_are_logged(world):
     admin = _client(world.admin)
     admin.get(reverse("reports:ledger_download", args=["problems"]), {"campaign": world.campaign.pk})
     assert AuditLog.objects.filter(action="export", user=world.admin).count() == 1

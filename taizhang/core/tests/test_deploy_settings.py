@@ -4,7 +4,6 @@ hosts, and Django's own deployment check clean at WARNING level."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -14,24 +13,9 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from taizhang.core.tests.factories import PASSWORD
+from taizhang.core.tests.prod import prod_env
 
 ROOT = settings.BASE_DIR
-
-
-def prod_env(**extra: str) -> dict:
-    # A clean environment: nothing the test run sets for itself (TAIZHANG_*, DJANGO_ALLOW_ASYNC_UNSAFE).
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAIZHANG_", "DJANGO_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.prod",
-        TAIZHANG_SECRET_KEY="prod-test-secret-key-" + "0123456789abcdef" * 2,
-        TAIZHANG_FIELD_KEY="prod-test-field-key-0123456789",
-        TAIZHANG_ALLOWED_HOSTS="taizhang.example.internal",
-        TAIZHANG_DATABASE_URL=os.environ.get(
-            "TAIZHANG_DATABASE_URL", "sqlite:////tmp/taizhang-deploy-check.sqlite3"
-        ),
-    )
-    env.update(extra)
-    return env
 
 
 def _run(args: list[str], **env: str) -> subprocess.CompletedProcess:

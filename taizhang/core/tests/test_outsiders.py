@@ -216,6 +216,7 @@ REGISTRY: dict[str, Any] = {
     "core:attachment_download": pk("attachment"),
     # Not an object id but a picker kind: the tampered parameter is the unit searched in.
     "core:pick": lambda a: ({"kind": "member"}, {"org": a.org.pk, "q": "甲"}),
+    "imports:cancel": pk("import_run"),
     "imports:confirm": pk("import_run"),
     "imports:failed": pk("import_run"),
     "imports:progress": pk("import_run"),
@@ -417,3 +418,179 @@ def test_DJB_DI_01_a_file_changed_on_disk_is_not_served(world, branch_a):
     assert response.status_code == 409
     assert "校验失败" in response.content.decode()
     assert AuditLog.objects.filter(action="download", success=False, object_id=str(attachment.pk)).exists()
+
+
+# --- Issue 16 F1/F2: a lower administrator against the accounts and units above or beside him ---------
+#
+# The outsiders above hold no role in branch A. These attempts come from inside: branch A's own
+# administrator, whose branch holds the member records of the committee's leader and administrator (as
+# in the demo), acting on those accounts, on an account that also holds a role in branch B, and on the
+# units above and beside his branch (moving his branch to the top, making it a committee, putting it
+# under branch B, editing or deleting the committee or branch B). Every attempt must be refused — 403 or
+# 404, or the form shown again with the refusal on it — and nothing may change.
+
+
+@dataclass
+class Higher:
+    world: Any
+    branch_admin: Any
+    leader: Any  # the committee's leader, a member of branch A
+    admin: Any  # the committee's administrator, a member of branch A
+    dual: Any  # secretary of branch A and of branch B
+
+
+@pytest.fixture
+def higher(world) -> Higher:  # noqa: ANN001
+    from taizhang.accounts.models import RoleAssignment
+
+    for user, name in ((world.leader, "王建国"), (world.admin, "李文静")):
+        user.member = make_member(org=world.branch_a, name=name)
+        user.save(update_fields=["member"])
+        RoleAssignment.objects.create(user=user, org=world.branch_a, role="member")
+    dual = make_user(
+        username="t_dual",
+        member=make_member(org=world.branch_a, name="甲乙兼职"),
+        roles=(("secretary", world.branch_a), ("secretary", world.branch_b)),
+    )
+    branch_admin = make_user(
+        username="t_branch_admin",
+        member=make_member(org=world.branch_a, name="甲管理员"),
+        roles=(("admin", world.branch_a),),
+    )
+    return Higher(world=world, branch_admin=branch_admin, leader=world.leader, admin=world.admin, dual=dual)
+
+
+def _org_form(org: Any, **changes: Any) -> dict:
+    data = {
+        "parent": org.parent_id or "",
+        "kind": org.kind,
+        "code": org.code,
+        "name": org.name,
+        "short_name": org.short_name,
+        "sort_order": org.sort_order,
+        "is_active": "on",
+    }
+    data.update(changes)
+    return data
+
+
+def _roles_in_branch_a(h: Higher) -> list:
+    from taizhang.accounts.models import RoleAssignment
+
+    return list(
+        RoleAssignment.objects.filter(user__in=[h.leader, h.admin, h.dual], org=h.world.branch_a).order_by(
+            "pk"
+        )
+    )
+
+
+def _accounts(h: Higher) -> list:
+    return [h.leader, h.admin, h.dual]
+
+
+# url name → the attempts: (url kwargs, POST data or None for a GET).
+HIGHER_REGISTRY: dict[str, Any] = {
+    "accounts:user_detail": lambda h: [({"pk": u.pk}, None) for u in _accounts(h)],
+    "accounts:password_reset": lambda h: [({"pk": u.pk}, {}) for u in _accounts(h)],
+    "accounts:otp_reset": lambda h: [({"pk": u.pk}, {}) for u in _accounts(h)],
+    "accounts:user_set_active": lambda h: [({"pk": u.pk}, {"active": "0"}) for u in _accounts(h)],
+    "accounts:role_grant": lambda h: [
+        ({"pk": u.pk}, {"org": h.world.branch_a.pk, "role": "admin"}) for u in _accounts(h)
+    ],
+    "accounts:role_revoke": lambda h: [({"pk": r.pk}, {}) for r in _roles_in_branch_a(h)],
+    # A member beside him: branch B's roster.
+    "accounts:account_create": lambda h: [({"member_pk": h.world.people_b[1].pk}, {"username": "t_new_b"})],
+    "org:member_set_active": lambda h: [
+        ({"pk": u.member.pk}, {"active": "0"}) for u in (h.leader, h.admin, h.dual)
+    ],
+    "org:member_edit": lambda h: [
+        ({"pk": h.world.people_b[1].pk}, {"org": h.world.branch_a.pk, "name": "乙1号", "gender": "male"})
+    ],
+    "org:edit": lambda h: [
+        ({"pk": h.world.branch_a.pk}, _org_form(h.world.branch_a, parent="", kind="committee")),
+        ({"pk": h.world.branch_a.pk}, _org_form(h.world.branch_a, kind="committee")),
+        ({"pk": h.world.branch_a.pk}, _org_form(h.world.branch_a, parent=h.world.branch_b.pk)),
+        ({"pk": h.world.group_a.pk}, _org_form(h.world.group_a, parent=h.world.branch_b.pk)),
+        ({"pk": h.world.committee.pk}, _org_form(h.world.committee, name="改名")),
+        ({"pk": h.world.branch_b.pk}, _org_form(h.world.branch_b, parent=h.world.branch_a.pk)),
+    ],
+    "org:delete": lambda h: [({"pk": h.world.committee.pk}, {}), ({"pk": h.world.branch_b.pk}, {})],
+    "org:create": lambda h: [
+        ({}, {"parent": "", "kind": "committee", "code": "TOP", "name": "新党委", "sort_order": 0}),
+        (
+            {},
+            {
+                "parent": h.world.branch_b.pk,
+                "kind": "group",
+                "code": "WB-9",
+                "name": "乙小组",
+                "sort_order": 0,
+            },
+        ),
+    ],
+}
+
+# Every URL that changes an account or a unit's place must be tried here (the F1/F2 shapes).
+ACCOUNT_AND_UNIT_URLS = {name for name in urls_with_arguments() if name.startswith("accounts:")} | {
+    "org:edit",
+    "org:delete",
+    "org:create",
+    "org:member_set_active",
+}
+
+
+def _higher_state(h: Higher) -> tuple:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from taizhang.accounts.models import RoleAssignment, User
+    from taizhang.org.models import Member, Organization
+
+    return (
+        sorted(User.objects.values_list("pk", "password", "is_active", "must_change_password")),
+        sorted(RoleAssignment.objects.values_list("user_id", "org_id", "role")),
+        TOTPDevice.objects.count(),
+        sorted(Organization.objects.values_list("pk", "parent_id", "path", "kind", "name")),
+        sorted(Member.objects.values_list("pk", "org_id", "is_active")),
+    )
+
+
+def test_the_higher_registry_covers_every_account_and_unit_url():
+    missing = sorted(ACCOUNT_AND_UNIT_URLS - set(HIGHER_REGISTRY))
+    assert not missing, f"account or unit URLs without a lower-administrator test: {missing}"
+
+
+@pytest.mark.parametrize("settings_name", ["dev", "prod"])
+def test_F1_F2_a_lower_admin_is_refused_on_every_account_and_unit_above_or_beside_him(
+    world, higher, settings_name, request
+):
+    from taizhang.core.models import AuditLog
+
+    if settings_name == "prod":
+        from taizhang.core.tests.prod import enrol, sign_in
+
+        request.getfixturevalue("prod_settings")
+        for user in (higher.branch_admin, higher.leader, higher.admin):
+            enrol(user)
+        client = sign_in(higher.branch_admin)
+    else:
+        client = Client(raise_request_exception=False)
+        client.force_login(higher.branch_admin)
+    before = _higher_state(higher)
+    failures = []
+    denials = 0
+    for name in sorted(HIGHER_REGISTRY):
+        for kwargs, data in HIGHER_REGISTRY[name](higher):
+            url = reverse(name, kwargs=kwargs)
+            response = client.get(url) if data is None else client.post(url, data)
+            denials += response.status_code in (403, 404)
+            refused = response.status_code in (403, 404) or (
+                response.status_code == 200 and data is not None and "is-invalid" in response.content.decode()
+            )
+            if not refused:
+                failures.append(f"{name} {url} {data} → {response.status_code}")
+    assert not failures, "\n".join(failures)
+    assert _higher_state(higher) == before
+    # Every 403/404 is in the audit log (a form refusing a unit it does not offer shows its message only).
+    assert AuditLog.objects.filter(action="denied", user=higher.branch_admin).count() >= denials > 0
+    # He still has no audit log to read.
+    assert client.get(reverse("core:audit_list")).status_code == 403

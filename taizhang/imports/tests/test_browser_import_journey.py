@@ -28,11 +28,9 @@ def _sheets(present: str) -> dict:
     }
 
 
-def test_admin_imports_a_workbook_after_fixing_the_error(world, page, login, tmp_path, settings):
-    # In the request: the test database is SQLite in memory with a shared cache, whose table locks
-    # ignore the busy timeout, so a background thread and the live server would trip over each other.
-    # The thread itself is tested in test_background.py.
-    settings.TAIZHANG_IMPORT_BACKGROUND = False
+def test_admin_imports_a_workbook_after_fixing_the_error(world, page, login, tmp_path):
+    # The test settings' immediate task backend runs the import inside the upload's request; the worker
+    # process is tested in core/tests/test_worker.py.
     login(page, "t_admin", PASSWORD)
     page.click("text=管理")
     page.click("text=数据导入")

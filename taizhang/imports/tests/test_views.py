@@ -5,21 +5,15 @@ from __future__ import annotations
 import io
 
 import openpyxl
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from taizhang.core import jobs
 from taizhang.core.models import AuditLog
 from taizhang.imports.models import ImportRun
 from taizhang.imports.tests.conftest import workbook
 from taizhang.study.models import Attendance, StudyActivity
-
-
-@pytest.fixture(autouse=True)
-def _inline_imports(settings):
-    # Tests run the import in the request (the test transaction is invisible to a thread's connection).
-    settings.TAIZHANG_IMPORT_BACKGROUND = False
 
 
 def _client(user) -> Client:
@@ -169,14 +163,10 @@ def test_a_running_run_shows_a_progress_bar(world):
     run = ImportRun.objects.create(
         user=world.admin, org=world.committee, file_name="a.xlsx", sha256="0", status="running"
     )
-    from taizhang.imports import progress
-
-    progress.write(run.pk, 42, "读取和校验：学习活动")
-    try:
-        page = _client(world.admin).get(reverse("imports:run", args=[run.pk])).content.decode()
-        assert "42%" in page and "读取和校验：学习活动" in page and 'hx-trigger="every 1s"' in page
-    finally:
-        progress.clear(run.pk)
+    jobs.report(run, 42, "读取和校验：学习活动")
+    page = _client(world.admin).get(reverse("imports:run", args=[run.pk])).content.decode()
+    assert "42%" in page and "读取和校验：学习活动" in page and 'hx-trigger="every 1s"' in page
+    assert "取消导入" in page
 
 
 def test_the_history_list_costs_the_same_queries_whatever_its_length(world, django_assert_max_num_queries):

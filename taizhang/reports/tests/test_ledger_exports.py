@@ -1,25 +1,29 @@
 """Ledgers generated in the background: the same workbook and audit row as the direct download, one export
-per ledger at a time, a failure that leaves a message and no file, the thread, and stale exports."""
+per ledger at a time, a failure that leaves a message and no file, the background job, and exports whose
+worker died (core/jobs.py; the real worker process killed mid-export is in core/tests/test_worker.py)."""
 
 from __future__ import annotations
 
-import threading
-from datetime import timedelta
+import os
 from io import BytesIO
 from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
+from taizhang.core import jobs
 from taizhang.core.audit import RequestInfo, current_request
 from taizhang.core.integrity import stream_sha256
 from taizhang.core.models import AuditLog
+from taizhang.core.tests.tasks import use_tasks_backend
 from taizhang.reports import services
 from taizhang.reports.ledgers import KINDS, ledger_rows_count, ledger_write
 from taizhang.reports.models import LedgerExport
@@ -27,6 +31,7 @@ from taizhang.reports.models import LedgerExport
 pytestmark = pytest.mark.django_db
 
 Status = LedgerExport.Status
+DEAD_PID = 2**22 + 12345  # above Linux's pid_max: never a live process
 
 
 def _cells(data: bytes) -> list[list]:
@@ -199,35 +204,26 @@ def test_a_storage_that_fails_half_way_leaves_no_part_of_the_file(ledger):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_export_runs_in_a_thread_once_the_request_has_committed(ledger, settings):
-    settings.TAIZHANG_LEDGER_BACKGROUND = True
+def test_an_export_is_enqueued_once_the_request_has_committed_and_a_worker_runs_it(ledger, settings):
+    use_tasks_backend(settings, "database")
     world = ledger.world
     export, _ = services.ledger_export_request(kind="matters", campaign=world.campaign, user=world.admin)
-    started: list[threading.Thread] = []
-    real_thread = threading.Thread
-
-    def thread(*args, **kwargs):  # noqa: ANN002, ANN003
-        made = real_thread(*args, **kwargs)
-        if made.name.startswith("taizhang-ledger-"):  # (the patch reaches every thread of the process)
-            started.append(made)
-        return made
-
     info = RequestInfo(user=world.admin, ip="10.1.2.3", request_id="req-1", path="/reports/ledgers/")
     token = current_request.set(info)
     try:
-        with mock.patch("taizhang.reports.services.threading.Thread", side_effect=thread):
-            with transaction.atomic():
-                services.ledger_export_start(export)
-                assert not started  # not before the row it reads is committed
-            assert len(started) == 1
+        with transaction.atomic():
+            services.ledger_export_start(export)
+            assert not DBTaskResult.objects.exists()  # not before the row it reads is committed
     finally:
         current_request.reset(token)
-    started[0].join(timeout=60)
-    assert started[0].name == f"taizhang-ledger-{export.pk}" and started[0].daemon
+    task = DBTaskResult.objects.get()
+    export.refresh_from_db()
+    assert export.status == Status.QUEUED and export.task_id == str(task.id)
+    task.task.call(*task.args_kwargs["args"], **task.args_kwargs["kwargs"])  # what `taizhang worker` does
 
     export.refresh_from_db()
-    assert export.status == Status.DONE and export.rows == 3
-    # The thread's audit row names the address and request that asked for the export.
+    assert export.status == Status.DONE and export.rows == 3 and export.attempts == 1
+    # The job's audit row names the address and request that asked for the export.
     row = AuditLog.objects.get(action="export")
     assert (row.user, row.ip, row.request_id, row.detail["ledger"]) == (
         world.admin,
@@ -237,22 +233,53 @@ def test_an_export_runs_in_a_thread_once_the_request_has_committed(ledger, setti
     )
 
 
-def test_an_export_whose_thread_died_is_marked_failed_and_can_be_asked_for_again(ledger):
-    world = ledger.world
-    export, _ = services.ledger_export_request(kind="study", campaign=world.campaign, user=world.admin)
+def _killed(export: LedgerExport, *, attempts: int) -> tuple[str, str]:
+    """Make the export look as a worker killed while writing it leaves it: claimed by a process that is
+    gone, with its temporary workbook and half its storage copy on disk. Returns their names."""
     LedgerExport.objects.filter(pk=export.pk).update(
         status=Status.RUNNING,
-        requested_at=timezone.now() - services.EXPORT_STALE_AFTER - timedelta(minutes=1),
+        job_token="k" * 32,
+        worker=f"{jobs.HOST}:{DEAD_PID}",
+        attempts=attempts,
+        claimed_at=timezone.now(),
     )
+    export.refresh_from_db()
+    path, name = services._attempt_files(export)
+    with open(path, "wb") as stream:
+        stream.write(b"PK half a workbook")
+    default_storage.save(name, ContentFile(b"PK half a copy"))
+    return path, name
+
+
+def test_an_export_whose_worker_died_is_run_again_without_its_partial_files(ledger):
+    world = ledger.world
+    export, _ = services.ledger_export_request(kind="matters", campaign=world.campaign, user=world.admin)
+    path, name = _killed(export, attempts=1)
+    # The ledger page applies the stale-job rule: the export is run again (the test backend: at once).
+    client = Client()
+    client.force_login(world.admin)
+    client.get(reverse("reports:ledger_exports"), {"campaign": world.campaign.pk})
+    export.refresh_from_db()
+    assert export.status == Status.DONE and export.attempts == 2 and export.rows == 3
+    assert not os.path.exists(path) and not default_storage.exists(name)
+    assert default_storage.exists(export.file.name)
+
+
+def test_an_export_whose_worker_died_twice_is_failed_and_can_be_asked_for_again(ledger):
+    world = ledger.world
+    export, _ = services.ledger_export_request(kind="study", campaign=world.campaign, user=world.admin)
+    path, name = _killed(export, attempts=2)
+    before = _stored_files() - {name.rsplit("/", 1)[1]}
     again, created = services.ledger_export_request(kind="study", campaign=world.campaign, user=world.admin)
     export.refresh_from_db()
     assert created and again.pk != export.pk
     assert export.status == Status.FAILED and export.error == services.EXPORT_INTERRUPTED
+    assert not os.path.exists(path) and _stored_files() - {again.file.name.rsplit("/", 1)[-1]} == before
 
     assert services.ledger_export_run(export.pk).status == Status.FAILED  # not run once failed
 
 
-def test_an_export_expired_while_its_thread_still_ran_keeps_no_file(ledger):
+def test_an_export_given_to_another_attempt_while_it_ran_keeps_no_file(ledger):
     world = ledger.world
     export, _ = services.ledger_export_request(kind="study", campaign=world.campaign, user=world.admin)
     before = _stored_files()
@@ -260,8 +287,10 @@ def test_an_export_expired_while_its_thread_still_ran_keeps_no_file(ledger):
 
     def slow_write(export):  # noqa: ANN001, ANN202
         written = real_write(export)
-        LedgerExport.objects.filter(pk=export.pk).update(requested_at=timezone.now() - timedelta(days=1))
-        services.ledger_exports_expire_stale()  # the page decided meanwhile that the thread was gone
+        # Meanwhile the stale-job rule took it for lost (a machine that stopped reporting) and gave it up.
+        LedgerExport.objects.filter(pk=export.pk).update(
+            job_token="a newer attempt", status=Status.FAILED, error=services.EXPORT_INTERRUPTED
+        )
         return written
 
     with mock.patch("taizhang.reports.services._export_write", side_effect=slow_write):
