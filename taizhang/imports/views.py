@@ -91,6 +91,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "more_errors": max(len(run.errors) - ERRORS_SHOWN, 0),
             "progress": _progress(run) if not run.is_finished else None,
+            "waiting": not run.is_finished and jobs.waiting_for_worker(run),
             "confirmed": confirmed,
             "can_confirm": run.status == ImportRun.Status.PREVIEW
             and bool(run.stored_name)
@@ -106,7 +107,11 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
         response = HttpResponse("")
         response["HX-Refresh"] = "true"
         return response
-    return render(request, "imports/run_progress.html", {"run": run, "progress": _progress(run)})
+    return render(
+        request,
+        "imports/run_progress.html",
+        {"run": run, "progress": _progress(run), "waiting": jobs.waiting_for_worker(run)},
+    )
 
 
 @require_POST
