@@ -67,7 +67,8 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 QUEUED = {"percent": 0, "label": "排队中"}
 CANCEL_DONE = "已取消导入，没有写入任何数据"
-CANCEL_ASKED = "正在取消导入……"
+CANCEL_ASKED = "正在取消导入……"  # the progress label once asked
+CANCEL_REQUESTED = "已请求取消：导入会在当前这一行处理完后停止，不会写入任何数据"
 CANCEL_TOO_LATE = "该导入已经结束，无法取消"
 
 
@@ -123,7 +124,9 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, CANCEL_TOO_LATE)
     else:
         run.refresh_from_db()
-        messages.success(request, CANCEL_DONE if run.status == ImportRun.Status.CANCELLED else CANCEL_ASKED)
+        messages.success(
+            request, CANCEL_DONE if run.status == ImportRun.Status.CANCELLED else CANCEL_REQUESTED
+        )
     return redirect("imports:run", pk=run.pk)
 
 
