@@ -227,6 +227,9 @@ TAIZHANG_IMPORT_MAX_BYTES = env_int("TAIZHANG_IMPORT_MAX_MB", 30) * 1024 * 1024
 # most this many columns: the work of an import follows the real cells, and these bound it (issue 16 F5).
 TAIZHANG_IMPORT_MAX_ROWS = env_int("TAIZHANG_IMPORT_MAX_ROWS", 200_000)
 TAIZHANG_IMPORT_MAX_COLUMNS = env_int("TAIZHANG_IMPORT_MAX_COLUMNS", 100)
+# Blanks (X, ＿＿ …) one draft given to the filler (填写我的文稿) may have; a report has a few dozen. Each
+# blank is matched, stored and reviewed, so this bounds what one upload costs (issue 16 F6).
+TAIZHANG_FILL_MAX_BLANKS = env_int("TAIZHANG_FILL_MAX_BLANKS", 500)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

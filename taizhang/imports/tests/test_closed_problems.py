@@ -21,12 +21,6 @@ from taizhang.imports.tests.test_errors import problem
 from taizhang.rectification import services as rect
 from taizhang.rectification.models import Problem
 
-
-@pytest.fixture(autouse=True)
-def _inline_imports(settings):
-    settings.TAIZHANG_IMPORT_BACKGROUND = False
-
-
 CLOSED = workbook({"问题清单": [problem(status="已销号", closed_on="2023-12-20", campaign="wc")]})
 
 

@@ -37,6 +37,20 @@ DRAFT_DOC_REFUSED = "文件“{name}”是旧版 Word（.doc）格式，请在 W
 DRAFT_ENCODING_REFUSED = "文件“{name}”不是 UTF-8 或 GB18030 编码的文本，请另存为 UTF-8 后再上传"
 DRAFT_BROKEN = "文件“{name}”已损坏或不是有效的 Word 文档"
 DRAFT_EMPTY = "文件“{name}”中没有文字"
+DRAFT_TOO_MANY_BLANKS = (
+    "文件“{name}”中有 {count} 处待填写的空格，超过每份文稿 {limit} 处的上限；请分成几份文稿分别上传"
+)
+DRAFT_TOO_MUCH_DEBRIS = "文件“{name}”中有 {count} 处“##…##”之类的无关标记，超过 {limit} 处；请删除后再上传"
+
+
+def _check_count(count: int, *, name: str, message: str = DRAFT_TOO_MANY_BLANKS) -> None:
+    """Refuse a draft with more blanks (or debris markers) than TAIZHANG_FILL_MAX_BLANKS: every one is
+    matched, stored, shown for review and edited in the file (issue 16 F6)."""
+    from django.conf import settings
+
+    limit = settings.TAIZHANG_FILL_MAX_BLANKS
+    if count > limit:
+        raise ValidationError(message.format(name=name, count=count, limit=limit))
 
 
 @dataclass(frozen=True)
@@ -87,11 +101,14 @@ class TextDraft(Draft):
     encoding: str = "utf-8"
 
     def render(self, fills: list[Fill]) -> bytes:
-        out = self.text
-        for p, fill in sorted(zip(self.placeholders, fills, strict=True), key=lambda pair: -pair[0].start):
+        # One pass over the text (rebuilding it for every blank costs text × blanks).
+        pieces, pos = [], 0
+        for p, fill in sorted(zip(self.placeholders, fills, strict=True), key=lambda pair: pair[0].start):
             replacement = f"{UNMATCHED_MARK}{p.text}" if fill.text is None else fill.text
-            out = out[: p.start] + replacement + out[p.end :]
-        return out.encode(self.encoding)
+            pieces += [self.text[pos : p.start], replacement]
+            pos = p.end
+        pieces.append(self.text[pos:])
+        return "".join(pieces).encode(self.encoding)
 
 
 def read_text(data: bytes, *, name: str, kind: str) -> TextDraft:
@@ -99,11 +116,13 @@ def read_text(data: bytes, *, name: str, kind: str) -> TextDraft:
     text, removed = remove_debris(raw)
     if not text.strip():
         raise ValidationError(DRAFT_EMPTY.format(name=name))
+    placeholders = find_placeholders(text, markdown=kind == "md")
+    _check_count(len(placeholders), name=name)
     return TextDraft(
         name=name,
         kind=kind,
         text=text,
-        placeholders=find_placeholders(text, markdown=kind == "md"),
+        placeholders=placeholders,
         debris_removed=removed,
         encoding=encoding,
     )
@@ -284,9 +303,13 @@ def read_docx(data: bytes, *, name: str) -> DocxDraft:
     except Exception as exc:  # lxml / zipfile errors on a damaged package
         raise ValidationError(DRAFT_BROKEN.format(name=name)) from exc
 
+    # Counted before anything is edited: removing a marker and filling a blank each rework the runs of
+    # their paragraph, so their number is what the work grows with.
+    texts = [(p, paragraph_text(p)) for p in _paragraphs(document)]
+    _check_count(sum(len(debris_spans(t)) for _, t in texts), name=name, message=DRAFT_TOO_MUCH_DEBRIS)
+    _check_count(sum(len(find_placeholders(t)) for _, t in texts), name=name)
     removed = 0
-    for p in _paragraphs(document):
-        text = paragraph_text(p)
+    for p, text in texts:
         spans = debris_spans(text)
         if not spans:
             continue

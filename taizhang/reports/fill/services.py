@@ -34,6 +34,7 @@ from taizhang.reports.fill.documents import (
     CONTENT_TYPES,
     DRAFT_DOC_REFUSED,
     DRAFT_KIND_REFUSED,
+    DRAFT_TOO_MANY_BLANKS,  # noqa: F401  (the cap's message, for callers of the services)
     Draft,
     Fill,
     decode_text,
@@ -45,6 +46,7 @@ from taizhang.reports.models import FillDraft, FillTemplate
 
 DRAFT_MAX_BYTES = 10 * 1024 * 1024
 KEEP_DRAFTS_DAYS = 7
+REVIEW_PAGE_SIZE = 50  # blanks per page of the review table (each row carries the whole metric menu)
 
 DRAFT_TOO_LARGE = "文件“{name}”超过大小限制（{mb} MB）"
 DRAFT_NO_PLACEHOLDERS = "文件“{name}”中没有找到待填写的空格（X、XX、×、＿＿、（  ）等）"

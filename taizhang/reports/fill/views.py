@@ -9,8 +9,10 @@ from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
@@ -77,15 +79,18 @@ def _review_rows(draft: FillDraft) -> tuple[list[dict], list[dict]]:
 
 @require_GET
 def fill_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The table of blanks, REVIEW_PAGE_SIZE to a page (the counts above it are the whole draft's)."""
     draft = get_draft_for_user(request.user, pk)
     rows, menu = _review_rows(draft)
+    page = Paginator(rows, services.REVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     name = draft.template.name if draft.template else PurePosixPath(draft.source_name).stem
     return render(
         request,
         "reports/fill_review.html",
         {
             **_summary(draft, rows),
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
             "metric_menu": menu,
             "save_form": TemplateSaveForm(initial={"name": name}),
         },
@@ -125,7 +130,9 @@ def fill_choose(request: HttpRequest, pk: int) -> HttpResponse:
         context = {**_summary(draft, rows), "row": row, "metric_menu": menu, "oob": True}
         return render(request, "reports/fill_review_row.html", context)
     messages.success(request, "已保存您的选择")
-    return redirect("reports:fill_review", pk=draft.pk)
+    page = request.POST.get("page", "")
+    url = reverse("reports:fill_review", args=[draft.pk])
+    return redirect(f"{url}?page={page}" if page.isdigit() else url)
 
 
 @require_GET
