@@ -335,7 +335,7 @@ def report_case(campaign: Any, runs: int) -> dict:
     )
 
 
-def ledger_cases(campaign: Any, runs: int) -> list[dict]:
+def ledger_cases(campaign: Any, runs: int, only: set[str] | None = None) -> list[dict]:
     import openpyxl
     import xlsxwriter
 
@@ -343,6 +343,8 @@ def ledger_cases(campaign: Any, runs: int) -> list[dict]:
 
     results = []
     for kind in KINDS:
+        if only and f"ledger.{kind}" not in only:
+            continue
         with tempfile.NamedTemporaryFile(suffix=".xlsx") as sample:
             rows = ledger_write(kind, campaign=campaign, out=sample.name)
             book = openpyxl.load_workbook(sample.name, read_only=True)
@@ -390,7 +392,9 @@ def writer_cases(content: list[list[Any]], runs: int) -> list[dict]:
 
     header = [str(v) for v in content[2] if v is not None]
     data = [
-        [v.date() if isinstance(v, dt.datetime) else v for v in row[: len(header)]] for row in content[3:]
+        [v.date() if isinstance(v, dt.datetime) else v for v in row[: len(header)]]
+        for row in content[3:]
+        if isinstance(row[0], int)  # the table's rows, not the 说明 / 填报人 rows under it
     ]
     width = len(header)
     chinese_date = 'yyyy"年"m"月"d"日"'
@@ -635,7 +639,7 @@ def main() -> None:
     if wanted("report"):
         cases.append(report_case(campaign, args.slow_runs))
     if wanted("ledger"):
-        cases += ledger_cases(campaign, args.slow_runs)
+        cases += ledger_cases(campaign, args.slow_runs, {o for o in only if o.startswith("ledger.")} or None)
     if wanted("page"):
         page_only = {o for o in only if o.startswith("page.")} or None
         cases += page_cases(campaign, args.runs, page_only)

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Debian packages the test suite needs: Chromium (browser tests), LibreOffice Writer and poppler
-# (rendering generated reports to PDF/PNG), CJK fonts (so rendered Chinese is real text, not boxes).
+# Debian packages the test suite needs: Chromium (browser tests), LibreOffice Writer and Calc and poppler
+# (rendering generated reports and ledgers to PDF/PNG), CJK fonts (so rendered Chinese is real text, not boxes).
 # Installs only what is missing; needs root (or password-less sudo) and Debian's package registry.
 # Also extracts the free Fandol fonts (仿宋/楷体/黑体/宋体 designs, GPL with font exception) from Debian's
 # texlive-lang-chinese package into var/fonts, without installing TeX Live: reports.render maps the
@@ -11,6 +11,8 @@ FONT_DIR="$ROOT/var/fonts"
 need=""
 command -v chromium >/dev/null 2>&1 || need="$need chromium"
 command -v soffice >/dev/null 2>&1 || need="$need libreoffice-writer-nogui"
+# Calc prints the ledgers (.xlsx) to PDF in the ledger tests; dpkg knows whether it is there.
+dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 || need="$need libreoffice-calc-nogui"
 command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
 [ -d /usr/share/fonts/opentype/noto ] || need="$need fonts-noto-cjk"
 if [ -n "$need" ]; then

@@ -127,6 +127,7 @@ class VisitForm(StyledFormMixin, forms.ModelForm):
             "date",
             "place",
             "leader",
+            "method",
             "participants",
             "participants_text",
             "summary",
@@ -248,13 +249,24 @@ class MatterForm(StyledFormMixin, forms.ModelForm):
             "title",
             "org",
             "description",
+            "lead_leader",
+            "responsible_dept",
+            "owner",
+            "measures",
             "beneficiaries",
             "beneficiary_count",
-            "owner",
             "due_date",
+            "evaluation",
         ]
-        widgets = {"description": forms.Textarea(attrs={"rows": 3}), "due_date": DATE}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "measures": forms.Textarea(attrs={"rows": 3}),
+            "due_date": DATE,
+        }
         help_texts = {
+            "lead_leader": "如：分管副局长、书记",
+            "measures": "具体工作措施，可分条填写",
+            "evaluation": "办结后群众的评价，可留空",
             "beneficiaries": "如：办事企业、老年群众、窗口办事群众",
             "beneficiary_count": "预计或实际受益人数，办结时可更新",
         }
@@ -349,6 +361,7 @@ class DemandForm(StyledFormMixin, forms.ModelForm):
             "response",
             "resolved",
             "resolved_on",
+            "evaluation",
         ]
         widgets = {
             "raised_on": DATE,
@@ -360,6 +373,7 @@ class DemandForm(StyledFormMixin, forms.ModelForm):
         help_texts = {
             "raised_by": "可留空（匿名）",
             "resolved_on": "勾选“是否解决”时必填",
+            "evaluation": "诉求人对办理结果的评价，可留空",
         }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:

@@ -20,6 +20,14 @@ MATTER_DONE_NEEDS_DATE = "已办结的事项须填写完成日期"
 MATTER_DATE_NEEDS_DONE = "尚未办结的事项不能填写完成日期"
 
 
+class Evaluation(models.TextChoices):
+    """群众评价 of a demand's handling or a matter done (the 群众诉求台账 and 办实事台账 print it)."""
+
+    SATISFIED = "satisfied", "满意"
+    FAIRLY = "fairly", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+
+
 class ResearchTopic(TimeStampedModel):
     """A research topic (调研课题) a leader takes on; visits are made under it."""
 
@@ -61,7 +69,14 @@ class ResearchTopic(TimeStampedModel):
 
 
 class ResearchVisit(TimeStampedModel):
-    """One visit to the grassroots: when, where, who led, who went, what was found."""
+    """One visit to the grassroots: when, where, who led, who went, how, what was found."""
+
+    class Method(models.TextChoices):
+        FORUM = "forum", "座谈"
+        VISIT = "visit", "走访"
+        SURVEY = "survey", "问卷"
+        UNANNOUNCED = "unannounced", "暗访"
+        OTHER = "other", "其他"
 
     campaign = models.ForeignKey(
         "campaigns.Campaign",
@@ -86,6 +101,7 @@ class ResearchVisit(TimeStampedModel):
     date = models.DateField("日期")
     place = models.CharField("地点", max_length=200, blank=True)
     leader = models.CharField("带队领导", max_length=50, blank=True)
+    method = models.CharField("调研方式", max_length=16, choices=Method.choices, blank=True)
     participants = models.ManyToManyField("org.Member", verbose_name="参加人员", blank=True, related_name="+")
     participants_text = models.CharField("其他参加人员", max_length=200, blank=True)
     summary = models.TextField("调研情况", blank=True)
@@ -180,6 +196,7 @@ class Demand(TimeStampedModel):
     response = models.TextField("办理情况", blank=True)
     resolved = models.BooleanField("是否解决", default=False)
     resolved_on = models.DateField("解决日期", null=True, blank=True)
+    evaluation = models.CharField("群众评价", max_length=16, choices=Evaluation.choices, blank=True)
     visit = models.ForeignKey(
         ResearchVisit, null=True, blank=True, on_delete=models.SET_NULL, related_name="demands"
     )
@@ -239,6 +256,9 @@ class PracticalMatter(TimeStampedModel, LitModel):
     )
     title = models.CharField("项目名称", max_length=200)
     description = models.TextField("具体内容", blank=True)
+    lead_leader = models.CharField("牵头领导", max_length=50, blank=True)
+    responsible_dept = models.CharField("责任部门", max_length=100, blank=True)
+    measures = models.TextField("工作措施", blank=True)
     beneficiaries = models.CharField("服务对象", max_length=200, blank=True)
     beneficiary_count = models.PositiveIntegerField("受益人数", null=True, blank=True)
     owner = models.CharField("责任人", max_length=50, blank=True)
@@ -246,6 +266,7 @@ class PracticalMatter(TimeStampedModel, LitModel):
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.NOT_STARTED)
     done_on = models.DateField("完成日期", null=True, blank=True)
     outcome = models.TextField("成效", blank=True)
+    evaluation = models.CharField("群众评价", max_length=16, choices=Evaluation.choices, blank=True)
     visit = models.ForeignKey(
         ResearchVisit, null=True, blank=True, on_delete=models.SET_NULL, related_name="matters"
     )

@@ -51,7 +51,17 @@ OUTCOME_REQUIRED = "请填写办理成效"
 REASON_REQUIRED = "请填写原因"
 
 TOPIC_FIELDS = ("campaign", "org", "title", "leader", "description", "conclusion")
-VISIT_FIELDS = ("org", "topic", "subject", "date", "place", "leader", "participants_text", "summary")
+VISIT_FIELDS = (
+    "org",
+    "topic",
+    "subject",
+    "date",
+    "place",
+    "leader",
+    "method",
+    "participants_text",
+    "summary",
+)
 DEMAND_FIELDS = (
     "org",
     "raised_by",
@@ -63,6 +73,7 @@ DEMAND_FIELDS = (
     "response",
     "resolved",
     "resolved_on",
+    "evaluation",
     "visit",
 )
 MATTER_FIELDS = (
@@ -70,10 +81,14 @@ MATTER_FIELDS = (
     "org",
     "title",
     "description",
+    "lead_leader",
+    "responsible_dept",
+    "measures",
     "beneficiaries",
     "beneficiary_count",
     "owner",
     "due_date",
+    "evaluation",
 )
 # Demand fields that hold personal data: never written into events or the audit log, only their names.
 DEMAND_PERSONAL = ("raised_by", "contact")

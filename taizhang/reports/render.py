@@ -69,13 +69,23 @@ class RenderError(RuntimeError):
 
 def docx_to_pdf(docx: bytes, *, workdir: Path | None = None) -> bytes:
     """The PDF of a .docx as LibreOffice lays it out. RenderError when LibreOffice is absent or fails."""
+    return to_pdf(docx, suffix=".docx", workdir=workdir)
+
+
+def xlsx_to_pdf(xlsx: bytes, *, workdir: Path | None = None) -> bytes:
+    """The PDF of a workbook as LibreOffice prints it (every sheet, its page set-up, the same fonts)."""
+    return to_pdf(xlsx, suffix=".xlsx", workdir=workdir)
+
+
+def to_pdf(data: bytes, *, suffix: str, workdir: Path | None = None) -> bytes:
+    """The PDF of an office document (suffix: ".docx", ".xlsx") through headless LibreOffice."""
     soffice = soffice_path()
     if soffice is None:
         raise RenderError("服务器未安装 LibreOffice，无法生成 PDF")
     with tempfile.TemporaryDirectory(prefix="taizhang-render-", dir=workdir) as tmp:
         root = Path(tmp)
-        source = root / "report.docx"
-        source.write_bytes(docx)
+        source = root / f"document{suffix}"
+        source.write_bytes(data)
         fonts_conf = root / "fonts.conf"
         fonts_conf.write_text(fontconfig_text(), encoding="utf-8")
         env = {**os.environ, "FONTCONFIG_FILE": str(fonts_conf), "HOME": str(root)}
@@ -96,7 +106,7 @@ def docx_to_pdf(docx: bytes, *, workdir: Path | None = None) -> bytes:
             )
         except subprocess.TimeoutExpired:
             raise RenderError("LibreOffice 转换超时") from None
-        target = root / "report.pdf"
+        target = root / "document.pdf"
         if result.returncode != 0 or not target.exists():
             raise RenderError(f"LibreOffice 转换失败：{result.stderr.decode('utf-8', 'replace')[:300]}")
         return target.read_bytes()

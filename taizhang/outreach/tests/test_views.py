@@ -239,6 +239,13 @@ def test_a_secretary_records_a_visit_with_findings(world, client):
     assert "老年人不了解医保办理渠道" in page and "社区网格员2名" in page
 
 
+def test_a_visit_records_how_it_was_made_for_the_visit_ledger(world, client):
+    client.force_login(world.secretary_a)
+    client.post(reverse("outreach:visit_create"), _visit_post(world, method="forum"))
+    visit = ResearchVisit.objects.get()
+    assert visit.method == "forum" and "座谈" in client.get(visit.get_absolute_url()).content.decode()
+
+
 def test_a_visit_form_refuses_a_participant_of_another_branch(world, client):
     client.force_login(world.secretary_a)
     response = client.post(
@@ -439,3 +446,62 @@ def test_matter_create_defaults_to_the_current_campaign(world, client):
         },
     )
     assert PracticalMatter.objects.get().org == world.group_a
+
+
+def test_the_ledger_columns_of_a_matter_and_a_demand_are_entered_in_their_forms_and_shown(
+    world, client, demand
+):
+    # 办实事台账: 牵头领导, 责任部门, 工作措施, 群众评价; 群众诉求台账: 群众评价 (issue 20).
+    client.force_login(world.secretary_a)
+    client.post(
+        reverse("outreach:matter_create"),
+        {
+            "campaign": world.campaign.pk,
+            "title": "便民服务箱",
+            "org": world.group_a.pk,
+            "due_date": "2023-12-01",
+            "lead_leader": "分管副局长",
+            "responsible_dept": "政务服务科",
+            "measures": "一是设点；二是每周收取",
+            "evaluation": "satisfied",
+        },
+    )
+    matter = PracticalMatter.objects.get(title="便民服务箱")
+    assert (matter.lead_leader, matter.responsible_dept, matter.measures, matter.evaluation) == (
+        "分管副局长",
+        "政务服务科",
+        "一是设点；二是每周收取",
+        "satisfied",
+    )
+    page = client.get(matter.get_absolute_url()).content.decode()
+    assert (
+        "分管副局长" in page and "政务服务科" in page and "一是设点；二是每周收取" in page and "满意" in page
+    )
+    client.post(
+        reverse("outreach:demand_edit", args=[demand.pk]),
+        {
+            "org": world.branch_a.pk,
+            "raised_on": "2023-10-12",
+            "channel": "visit",
+            "content": "希望增加周末办理时间",
+            "raised_by": "张三",
+            "evaluation": "fairly",
+        },
+    )
+    demand.refresh_from_db()
+    assert (
+        demand.evaluation == "fairly" and "基本满意" in client.get(demand.get_absolute_url()).content.decode()
+    )
+    bad = client.post(
+        reverse("outreach:demand_edit", args=[demand.pk]),
+        {
+            "org": world.branch_a.pk,
+            "raised_on": "2023-10-12",
+            "channel": "visit",
+            "content": "x",
+            "evaluation": "好",
+        },
+    )
+    assert "群众评价" in bad.content.decode() or "选择一个有效的选项" in bad.content.decode()
+    demand.refresh_from_db()
+    assert demand.evaluation == "fairly"

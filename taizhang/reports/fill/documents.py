@@ -8,6 +8,7 @@ Writing back edits only the runs a blank touches. A blank split across runs ("X"
 the next, or "X" itself in two runs after an edit in Word) is isolated by splitting runs at the blank's
 edges (each half keeps the run's formatting); the value goes into the first of them, the rest are dropped.
 A blank left unmatched keeps its text and is highlighted yellow (.docx) or preceded by 【未匹配】 (.txt/.md).
+A filled .docx keeps none of the draft's external relationships (lib/ooxml.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from taizhang.lib.ooxml import strip_external_relationships
 from taizhang.reports.fill.placeholders import Placeholder, debris_spans, find_placeholders, remove_debris
 
 UNMATCHED_MARK = "【未匹配】"
@@ -286,7 +288,9 @@ class DocxDraft(Draft):
                 _replace(self.paragraphs[para], start, end, text, highlight=highlight)
         out = io.BytesIO()
         self.document.save(out)
-        return out.getvalue()
+        # Nothing of the draft may reach outside the file we hand back (a remote template, linked
+        # pictures, hyperlinks' targets: issue 16 F9).
+        return strip_external_relationships(out.getvalue())
 
 
 def read_docx(data: bytes, *, name: str) -> DocxDraft:

@@ -45,5 +45,5 @@ def test_admin_generates_the_study_ledger_in_the_background_and_downloads_it(led
     assert download.suggested_filename == ledger_filename("study", world.campaign, None)
     sheet = load_workbook(BytesIO(download.path().read_bytes())).active
     assert sheet.title == "学习台账" and sheet["A1"].value == "局党委学习台账"
-    assert [c.value for c in sheet[3]][:3] == ["序号", "学习时间", "组织"]
-    assert sheet.max_row - 3 == ledger_rows_count("study", campaign=world.campaign) > 0
+    assert [c.value for c in sheet[3]][:3] == ["序号", "学习日期", "时间"]
+    assert sheet.max_row - 6 == ledger_rows_count("study", campaign=world.campaign) > 0

@@ -157,7 +157,8 @@ def test_download_ladder_names_the_file_like_the_direct_download_and_is_not_cach
     assert response["Cache-Control"] == "private, no-store"
     assert response["Content-Type"] == direct["Content-Type"]
     sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
-    assert sheet.title == "学习台账" and sheet.max_row == 3 + export.rows
+    # Title, 填报 row, header; the rows; a blank row, 说明, 填报人 / 审核人.
+    assert sheet.title == "学习台账" and sheet.max_row == 3 + export.rows + 3
     downloads = AuditLog.objects.filter(action="download", object_id=str(export.pk), success=True)
     assert [d.user for d in downloads] == [world.secretary_a]
 

@@ -256,6 +256,7 @@ def test_ledger_pages_ladder_and_audited_download(ledger, ladder):
         url, outsider=world.secretary_b, readonly=world.member_a, allowed=world.secretary_a
     ).content.decode()
     assert "问题整改台账" in html and "学习台账" in html
+    assert "调研台账" in html and "群众诉求台账" in html  # issue 20
     download = f"{reverse('reports:ledger_download', args=['problems'])}?campaign={world.campaign.pk}&org={world.branch_a.pk}"
     response = ladder(
         download, outsider=world.secretary_b, readonly=world.member_a, allowed=world.secretary_a
