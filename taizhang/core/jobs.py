@@ -55,6 +55,8 @@ HOST = socket.gethostname()
 ENQUEUE_GRACE = timedelta(seconds=60)
 # How long progress and cancel requests are kept in the cache (a job long finished needs neither).
 STATE_TTL = 24 * 3600
+# A job queued this long without a worker taking it: its page says the worker may not be running.
+WAITING_HINT_AFTER = timedelta(seconds=60)
 
 LOST_GONE = "worker_gone"
 LOST_SILENT = "worker_silent"
@@ -212,6 +214,14 @@ class Reporter:
         if self.cancellable and (by := cancel_requested(self.row)) is not None:
             raise JobCancelled(by)
         report(self.row, percent, label)
+
+
+def waiting_for_worker(row: Any) -> bool:
+    """Queued for longer than WAITING_HINT_AFTER and no worker has taken it: `taizhang worker` may be down
+    (the job is not lost: it runs once a worker starts)."""
+    kind = kind_of(row)
+    queued = not row.worker and all(getattr(row, name) == value for name, value in kind.queued.items())
+    return queued and timezone.now() - getattr(row, kind.created) > WAITING_HINT_AFTER
 
 
 # --- The stale-job rule ----------------------------------------------------------------------------------

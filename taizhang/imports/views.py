@@ -67,7 +67,8 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 QUEUED = {"percent": 0, "label": "排队中"}
 CANCEL_DONE = "已取消导入，没有写入任何数据"
-CANCEL_ASKED = "正在取消导入……"
+CANCEL_ASKED = "正在取消导入……"  # the progress label once asked
+CANCEL_REQUESTED = "已请求取消：导入会在当前这一行处理完后停止，不会写入任何数据"
 CANCEL_TOO_LATE = "该导入已经结束，无法取消"
 
 
@@ -91,6 +92,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "more_errors": max(len(run.errors) - ERRORS_SHOWN, 0),
             "progress": _progress(run) if not run.is_finished else None,
+            "waiting": not run.is_finished and jobs.waiting_for_worker(run),
             "confirmed": confirmed,
             "can_confirm": run.status == ImportRun.Status.PREVIEW
             and bool(run.stored_name)
@@ -106,7 +108,11 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
         response = HttpResponse("")
         response["HX-Refresh"] = "true"
         return response
-    return render(request, "imports/run_progress.html", {"run": run, "progress": _progress(run)})
+    return render(
+        request,
+        "imports/run_progress.html",
+        {"run": run, "progress": _progress(run), "waiting": jobs.waiting_for_worker(run)},
+    )
 
 
 @require_POST
@@ -118,7 +124,9 @@ def run_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, CANCEL_TOO_LATE)
     else:
         run.refresh_from_db()
-        messages.success(request, CANCEL_DONE if run.status == ImportRun.Status.CANCELLED else CANCEL_ASKED)
+        messages.success(
+            request, CANCEL_DONE if run.status == ImportRun.Status.CANCELLED else CANCEL_REQUESTED
+        )
     return redirect("imports:run", pk=run.pk)
 
 

@@ -414,6 +414,8 @@ def _exports_context(request: HttpRequest, campaign: Any, org: Any) -> dict:
     exports = selectors.ledger_exports_for_page(
         user=request.user, campaign=campaign, scope_org=org or campaign.org
     )
+    for export in exports:
+        export.waiting = jobs.waiting_for_worker(export)
     return {
         "campaign": campaign,
         "scope_org": org or campaign.org,

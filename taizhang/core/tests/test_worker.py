@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -256,7 +257,8 @@ def test_the_worker_refuses_to_start_with_the_immediate_backend():
 
 def _redis_reachable() -> str:
     """Why Redis cannot be used, or "" when it answers."""
-    host, port = "127.0.0.1", 6379
+    url = urlsplit(REDIS_URL)
+    host, port = url.hostname or "127.0.0.1", url.port or 6379
     try:
         with socket.create_connection((host, port), timeout=2) as sock:
             sock.sendall(b"PING\r\n")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from taizhang.accounts.models import RoleAssignment, User
+from taizhang.accounts.models import RoleAssignment
+from taizhang.accounts.services import account_create, role_grant
 from taizhang.demo.loader import DEMO_PASSWORD, DEMO_ROOT_ORG, DemoContext
 from taizhang.org.models import Member, Organization
 
@@ -29,14 +30,16 @@ def load(ctx: DemoContext) -> None:
     for username, member_name, role, org_code, _ in ACCOUNTS:
         org = Organization.objects.get(code=org_code)
         member = Member.objects.in_subtree(Organization.objects.get(code=DEMO_ROOT_ORG)).get(name=member_name)
-        user = User(username=username, member=member, full_name=member.name)
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        RoleAssignment.objects.create(user=user, org=org, role=role)
-        if role != "member":
+        user, _ = account_create(
+            username=username, member=member, full_name=member.name, password=DEMO_PASSWORD, must_change=False
+        )
+        role_grant(user=user, org=org, role=role)
+        own_unit = member.org.parent or member.org
+        if (
+            role != "member"
+            and not RoleAssignment.objects.filter(user=user, org=own_unit, role="member").exists()
+        ):
             # Everyone is also a member of their own unit (own attendance, self-study).
-            RoleAssignment.objects.get_or_create(
-                user=user, org=member.org.parent or member.org, role="member"
-            )
+            role_grant(user=user, org=own_unit, role="member")
     # Leaders also take part in the work of the whole bureau as members of the committee.
     ctx.say(f"  账号：{len(ACCOUNTS)} 个演示账号")

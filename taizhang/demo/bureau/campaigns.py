@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from taizhang.campaigns.models import Campaign, CampaignRole, Phase
+from taizhang.campaigns.services import campaign_role_add, campaign_save
 from taizhang.demo.loader import DEMO_CAMPAIGN, DEMO_ROOT_ORG, DemoContext
 from taizhang.org.models import Member, Organization
 
@@ -25,20 +25,20 @@ PHASES = (
 
 def load(ctx: DemoContext) -> None:
     root = Organization.objects.get(code=DEMO_ROOT_ORG)
-    campaign = Campaign.objects.create(
-        code=DEMO_CAMPAIGN,
-        name="2023年第二批主题教育",
-        org=root,
-        start_date=date(2023, 9, 1),
-        end_date=date(2024, 1, 31),
-        general_requirement="学思想、强党性、重实践、建新功",
-        goal="凝心铸魂筑牢根本、锤炼品格强化忠诚、实干担当促进发展、践行宗旨为民造福、廉洁奉公树立新风",
-        description="学习贯彻习近平新时代中国特色社会主义思想主题教育（第二批），局党委及所属各党支部参加。",
-        signature="中共市行政审批服务局委员会",
-    )
-    Phase.objects.bulk_create(
-        Phase(campaign=campaign, name=n, start_date=s, end_date=e, description=d, order=i)
-        for i, (n, s, e, d) in enumerate(PHASES)
+    campaign = campaign_save(
+        campaign=None,
+        data={
+            "code": DEMO_CAMPAIGN,
+            "name": "2023年第二批主题教育",
+            "org": root,
+            "start_date": date(2023, 9, 1),
+            "end_date": date(2024, 1, 31),
+            "general_requirement": "学思想、强党性、重实践、建新功",
+            "goal": "凝心铸魂筑牢根本、锤炼品格强化忠诚、实干担当促进发展、践行宗旨为民造福、廉洁奉公树立新风",
+            "description": "学习贯彻习近平新时代中国特色社会主义思想主题教育（第二批），局党委及所属各党支部参加。",
+            "signature": "中共市行政审批服务局委员会",
+        },
+        phases=[{"name": n, "start_date": s, "end_date": e, "description": d} for n, s, e, d in PHASES],
     )
     people = {m.name: m for m in Member.objects.in_subtree(root)}
     seats = [
@@ -65,8 +65,6 @@ def load(ctx: DemoContext) -> None:
     seats.append((staff[0].name, "office_member", "办公室成员"))
     for member in staff[1:]:
         seats.append((member.name, "work_team", "工作专班成员"))
-    CampaignRole.objects.bulk_create(
-        CampaignRole(campaign=campaign, member=people[name], role=role, title=title, order=i)
-        for i, (name, role, title) in enumerate(seats)
-    )
+    for name, role, title in seats:
+        campaign_role_add(campaign=campaign, member=people[name], role=role, title=title)
     ctx.say(f"  学习教育：{campaign.name}（{campaign.code}），领导小组与工作专班 {len(seats)} 人")

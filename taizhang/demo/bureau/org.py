@@ -8,6 +8,7 @@ from taizhang.demo.loader import DEMO_ROOT_ORG, DemoContext
 from taizhang.lib import idcard
 from taizhang.lib.names import unique_names
 from taizhang.org.models import Member, Organization
+from taizhang.org.services import MEMBER_FIELDS, member_create, org_create
 
 NAME = "org"
 
@@ -81,31 +82,23 @@ def _id_number(rng, born: date, gender: str, serial: int) -> str:  # noqa: ANN00
 
 def load(ctx: DemoContext) -> None:
     rng = ctx.rng(NAME)
-    root = Organization.objects.create(code=DEMO_ROOT_ORG, name=BUREAU, short_name="局党委", kind="committee")
-    root.path = f"/{root.pk}/"
-    root.save(update_fields=["path"])
+    root = org_create(code=DEMO_ROOT_ORG, name=BUREAU, short_name="局党委", kind="committee", parent=None)
     groups: dict[str, Organization] = {}
     branches: dict[str, Organization] = {}
     for order, (code, name, short, group_specs) in enumerate(BRANCHES):
-        branch = Organization.objects.create(
-            code=code, name=name, short_name=short, kind="branch", parent=root, sort_order=order, depth=1
+        branch = org_create(
+            code=code, name=name, short_name=short, kind="branch", parent=root, sort_order=order
         )
-        branch.path = f"{root.path}{branch.pk}/"
-        branch.save(update_fields=["path"])
         branches[code] = branch
-        for suffix, group_name, department in group_specs:
-            group = Organization.objects.create(
+        for suffix, group_name, _ in group_specs:
+            group = org_create(
                 code=f"{code}-{suffix}",
                 name=f"{name}{group_name}",
                 short_name=f"{short}{group_name}",
                 kind="group",
                 parent=branch,
                 sort_order=int(suffix),
-                depth=2,
             )
-            group.path = f"{branch.path}{group.pk}/"
-            group.save(update_fields=["path"])
-            group.department = department
             groups[group.code] = group
 
     members: list[Member] = []
@@ -167,7 +160,6 @@ def load(ctx: DemoContext) -> None:
                     post = ("党小组组长、" + post) if not retired else "党小组组长"
                 add(names[i], gender, group, post, department, retired=retired)
     for member in members:
-        member.id_digest = ""
-        member.save()
+        member_create(data={field: getattr(member, field) for field in MEMBER_FIELDS})
     ctx.cache["branches"] = branches
     ctx.say(f"  组织：1个党委，{len(branches)}个党支部，{len(groups)}个党小组；党员 {len(members)} 人")

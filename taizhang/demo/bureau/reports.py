@@ -10,7 +10,7 @@ from taizhang.campaigns.models import Campaign
 from taizhang.demo.loader import DEMO_CAMPAIGN, DemoContext
 from taizhang.org.models import Member
 from taizhang.reports.services import report_generate
-from taizhang.study.models import SelfStudy
+from taizhang.study.services import selfstudy_create
 
 NAME = "reports"
 
@@ -25,13 +25,13 @@ def load(ctx: DemoContext) -> None:
     member = Member.objects.filter(name="刘芳", org__path__startswith=campaign.org.path).first()
     if member is not None:
         # A member's self-study logged after the report was generated (补录): the snapshot shows the drift.
-        SelfStudy.objects.create(
-            campaign=campaign,
+        selfstudy_create(
             member=member,
-            org=member.org,
-            date=date(2024, 1, 20),
-            material="《习近平著作选读》第二卷（补录）",
-            minutes=60,
-            channel="original",
-            notes="报告生成后补录的个人自学",
+            data={
+                "date": date(2024, 1, 20),
+                "material": "《习近平著作选读》第二卷（补录）",
+                "minutes": 60,
+                "channel": "original",
+                "notes": "报告生成后补录的个人自学",
+            },
         )

@@ -109,9 +109,12 @@ def test_a_queued_run_waits_for_a_worker_however_long(world, settings):
     use_tasks_backend(settings, "database")
     run = _run(world)
     import_start(run)
+    assert "taizhang worker" not in _page(world, run)  # just queued: no word about the worker yet
     ImportRun.objects.filter(pk=run.pk).update(started_at=timezone.now() - timedelta(days=1))
     run.refresh_from_db()
     assert jobs.lost_reason(run) is None  # READY at the backend: a stopped worker delays, it does not lose
+    page = _page(world, run)
+    assert "排队中" in page and "检查后台任务服务（taizhang worker）是否在运行" in page
     DBTaskResult.objects.update(status="FAILED")  # the task ended without ever taking the run
     assert jobs.lost_reason(run) == jobs.LOST_ENDED
 

@@ -14,13 +14,13 @@ from django.utils import timezone
 
 from taizhang.core import jobs
 from taizhang.core.models import AuditLog
-from taizhang.core.tests.factories import make_user
+from taizhang.core.tests.factories import PASSWORD, make_user
 from taizhang.core.tests.tasks import use_tasks_backend
 from taizhang.imports import tasks
 from taizhang.imports.models import ImportRun
 from taizhang.imports.services import import_start, run_create
 from taizhang.imports.tests.conftest import workbook
-from taizhang.imports.views import CANCEL_ASKED, CANCEL_DONE, CANCEL_TOO_LATE
+from taizhang.imports.views import CANCEL_ASKED, CANCEL_DONE, CANCEL_REQUESTED, CANCEL_TOO_LATE
 from taizhang.org.models import Member, Organization
 from taizhang.study.models import StudyActivity
 
@@ -178,7 +178,8 @@ def test_a_queued_import_is_cancelled_at_once_and_its_task_then_runs_nothing(wor
 def test_a_running_import_sees_the_request_at_its_next_report(world):
     run = _running(world, worker=jobs.worker_id(), claimed_at=timezone.now())  # this process is on it
     response = _client(world.admin).post(reverse("imports:cancel", args=[run.pk]), follow=True)
-    assert CANCEL_ASKED in response.content.decode()  # the message, and the progress label
+    page = response.content.decode()
+    assert CANCEL_REQUESTED in page and CANCEL_ASKED in page  # the message, and the progress label
     run.refresh_from_db()
     assert run.status == ImportRun.Status.RUNNING and jobs.cancel_requested(run)["user_id"] == world.admin.pk
     progress = _client(world.admin).get(reverse("imports:progress", args=[run.pk])).content.decode()
@@ -194,3 +195,25 @@ def test_a_finished_import_cannot_be_cancelled(world):
     assert CANCEL_TOO_LATE in response.content.decode()
     run.refresh_from_db()
     assert run.status == ImportRun.Status.DONE and jobs.cancel_requested(run) is None
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_admin_cancels_a_waiting_import_from_its_run_page(world, page, login, settings, tmp_path):
+    use_tasks_backend(settings, "database")  # no worker runs here: the upload waits in the queue
+    login(page, "t_admin", PASSWORD)
+    page.goto("/imports/")
+    upload = tmp_path / "台账.xlsx"
+    upload.write_bytes(workbook(SHEETS))
+    page.set_input_files("input[type=file]", str(upload))
+    page.click(".upload-submit")
+    page.wait_for_selector(".run-progress")
+    assert "排队中" in page.inner_text(".run-progress")
+    page.click("form.cancel-import button")
+    page.wait_for_selector(".run-verdict")
+    assert "已取消" in page.inner_text(".run-verdict") and "没有写入任何数据" in page.inner_text(
+        ".run-verdict"
+    )
+    assert page.inner_text(".run-status") == "已取消"
+    assert ImportRun.objects.get().status == ImportRun.Status.CANCELLED
+    assert not Organization.objects.filter(code="WN").exists()

@@ -5,6 +5,7 @@ worker died (core/jobs.py; the real worker process killed mid-export is in core/
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from io import BytesIO
 from unittest import mock
 
@@ -297,3 +298,22 @@ def test_an_export_given_to_another_attempt_while_it_ran_keeps_no_file(ledger):
         export = services.ledger_export_run(export.pk)
     assert export.status == Status.FAILED and export.error == services.EXPORT_INTERRUPTED
     assert _stored_files() == before and not AuditLog.objects.filter(action="export").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_nobody_takes_says_the_worker_may_be_down(ledger, settings):
+    use_tasks_backend(settings, "dummy")  # handed to the queue, and no worker will come
+    world = ledger.world
+    export, _ = services.ledger_export_request(kind="study", campaign=world.campaign, user=world.admin)
+    services.ledger_export_start(export)
+    export.refresh_from_db()
+    assert export.task_id
+    client = Client()
+    client.force_login(world.admin)
+    url = reverse("reports:ledger_exports")
+    assert "taizhang worker" not in client.get(url, {"campaign": world.campaign.pk}).content.decode()
+    LedgerExport.objects.filter(pk=export.pk).update(requested_at=timezone.now() - timedelta(hours=1))
+    listing = client.get(url, {"campaign": world.campaign.pk}).content.decode()
+    assert "排队中" in listing and "检查后台任务服务（taizhang worker）" in listing
+    export.refresh_from_db()
+    assert export.status == Status.QUEUED and export.attempts == 0  # waiting, not lost
